@@ -1,0 +1,134 @@
+"""Stage 2 — model: the validated, typed front matter of a brief.
+
+The pydantic models here *are* the content contract documented in the README. ``extra="forbid"``
+everywhere: a misspelt key (``key_point:``) must be an error, not a silently empty box in print.
+Validation errors are turned into one :class:`BriefError` naming the file, the line of the
+offending key (from :mod:`briefing.load`) and the key path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+
+from .errors import BriefError
+from .load import Source
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """Accept only ``YYYY-MM-DD`` (YAML gives a date; a quoted string is fine too).
+
+    pydantic's lax mode would also take a Unix timestamp or a datetime; a brief's date is a
+    calendar day, and anything else is almost certainly a typo.
+    """
+    if isinstance(value, dt.datetime):
+        raise ValueError("date must be a day (YYYY-MM-DD), not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a real calendar date") from exc
+    raise ValueError(f"date must be written YYYY-MM-DD, got {value!r}")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Author(_Strict):
+    name: Text
+    affiliation: Text | None = None
+
+
+def _author(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+class English(_Strict):
+    """The optional English summary (its own page, left to right)."""
+
+    title: Text
+    summary: Text  # Markdown
+    key_points: list[Text] = Field(default_factory=list)
+    recommendations: list[Text] = Field(default_factory=list)
+
+
+class FrontMatter(_Strict):
+    """Everything between the ``---`` lines. See the README for each key's meaning."""
+
+    title: Text
+    subtitle: Text | None = None
+    date: IsoDate
+    authors: list[Annotated[Author, BeforeValidator(_author)]] = Field(default_factory=list)
+    series: Text | None = None
+    number: int | None = Field(default=None, ge=0)
+    summary: Text | None = None  # Markdown
+    key_points: list[Text] = Field(default_factory=list)
+    recommendations: list[Text] = Field(default_factory=list)
+    sources: list[Text] = Field(default_factory=list)
+    keywords: list[Text] = Field(default_factory=list)
+    audiences: list[Text] | None = None
+    english: English | None = None
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _no_bool_number(cls, value: Any) -> Any:
+        if isinstance(value, bool) or isinstance(value, float):
+            raise ValueError("number must be a whole number, e.g. 12")
+        return value
+
+
+def validate(source: Source) -> FrontMatter:
+    """Validate a loaded brief's front matter, raising one clear error for the first problem."""
+    try:
+        return FrontMatter.model_validate(source.meta)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        key = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
+        if err["type"] == "extra_forbidden":
+            message = f"unknown key '{key}'"
+            allowed = _allowed_keys(loc[:-1])
+            if allowed:
+                message += f" (allowed: {', '.join(allowed)})"
+        elif err["type"] == "missing":
+            message = f"missing required key '{key}'"
+        else:
+            message = f"{key}: {_clean(err['msg'])}"
+        more = len(exc.errors()) - 1
+        if more:
+            message += f" (and {more} more problem{'s' if more > 1 else ''})"
+        line = source.line_of(loc) if err["type"] != "missing" else source.line_of(loc[:-1])
+        raise BriefError(source.path, message, line) from None
+
+
+def _clean(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
+
+
+def _allowed_keys(parent: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = FrontMatter
+    if parent[:1] == ("english",):
+        model = English
+    elif parent[:1] == ("authors",):
+        model = Author
+    return list(model.model_fields)

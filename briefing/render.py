@@ -1,0 +1,241 @@
+"""Stage 4 — render: a validated brief + an audience → one HTML document (Jinja2).
+
+Template resolution (first match wins): ``templates/<audience>/`` in the project, the project's
+``templates/`` (the house theme), then the built-in theme shipped with the package. An override
+can extend what it replaces through two prefixes: ``{% extends "base/brief.html" %}`` is always
+the built-in template, ``theme/…`` is always the project's house theme.
+
+Content never becomes template source: briefs are passed to templates as data only, and
+autoescape is on, so ``{{ 7*7 }}`` written in a brief prints literally. ``StrictUndefined`` makes a
+typo in a template an error instead of an empty space on the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from hijridate import Gregorian
+from markupsafe import Markup
+
+from .config import Audience, Config
+from .errors import BriefError
+from .load import Source
+from .markup import Body, Section, to_html, to_inline_html
+from .model import FrontMatter
+
+
+@dataclass(frozen=True)
+class Brief:
+    """Everything known about one brief after loading, validation and Markdown conversion."""
+
+    source: Source
+    meta: FrontMatter
+    body: Body
+
+    @property
+    def slug(self) -> str:
+        return self.source.slug
+
+
+@dataclass(frozen=True)
+class NumberedSection:
+    number: int
+    anchor: str
+    section: Section
+
+    @property
+    def title(self) -> str:
+        return self.section.title
+
+    @property
+    def title_html(self) -> Markup:
+        return Markup(self.section.title_html)
+
+    @property
+    def html(self) -> Markup:
+        return Markup(self.section.html)
+
+
+# ---------------------------------------------------------------------------- numbers and dates
+
+def number(value: int | float, digits: str = "arabic", *, group: bool = True) -> str:
+    """A number in the edition's digit style (Babel, CLDR Arabic symbols)."""
+    system = "arab" if digits == "arabic" else "latn"
+    return format_decimal(value, locale="ar", numbering_system=system, group_separator=group)
+
+
+def arabic_date(day: dt.date, digits: str = "arabic") -> str:
+    """«٢٠ يناير ٢٠٢٥م» — Arabic month name from CLDR, digits in the edition's style."""
+    month = format_date(day, "MMMM", locale="ar")
+    return f"{number(day.day, digits)} {month} {number(day.year, digits, group=False)}م"
+
+
+def hijri_date(day: dt.date, digits: str = "arabic") -> str:
+    """«٢٠ رجب ١٤٤٦هـ» (Umm al-Qura calendar, via hijridate)."""
+    h = Gregorian(day.year, day.month, day.day).to_hijri()
+    return f"{number(h.day, digits)} {h.month_name('ar')} {number(h.year, digits, group=False)}هـ"
+
+
+def english_date(day: dt.date) -> str:
+    return format_date(day, "d MMMM y", locale="en")
+
+
+# ---------------------------------------------------------------------------- environment
+
+def make_environment(config: Config, audience: str) -> jinja2.Environment:
+    """One Environment per audience, with the override chain described in the module docstring."""
+    dirs = config.template_dirs(audience)
+    builtin = jinja2.FileSystemLoader(str(dirs[-1]))
+    project = config.root / config.paths.templates
+    prefixes: dict[str, jinja2.BaseLoader] = {"base": builtin}
+    if project.is_dir():
+        prefixes["theme"] = jinja2.FileSystemLoader(str(project))
+    loader = jinja2.ChoiceLoader(
+        [jinja2.FileSystemLoader([str(d) for d in dirs]), jinja2.PrefixLoader(prefixes)]
+    )
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    digits = config.audiences[audience].digits
+    env.filters["num"] = lambda v, group=True: number(v, digits, group=group)
+    env.filters["arabic_date"] = lambda d: arabic_date(d, digits)
+    env.filters["hijri_date"] = lambda d: hijri_date(d, digits)
+    env.filters["english_date"] = english_date
+    env.filters["css_string"] = css_string
+    try:
+        from . import figures  # optional stage: charts and key-figure panels
+    except ImportError:  # pragma: no cover - figures module absent in minimal installs
+        pass
+    else:
+        figures.register(env)
+    return env
+
+
+def css_string(value: str) -> Markup:
+    """Quote text for a CSS ``content:`` string (config values in margin boxes)."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return Markup(f'"{escaped}"')
+
+
+# ---------------------------------------------------------------------------- context
+
+def context(brief: Brief, config: Config, audience: str) -> dict[str, Any]:
+    """The variables every template sees; docs/templates.md lists them (kept true by a test)."""
+    aud: Audience = config.audiences[audience]
+    meta = brief.meta
+    path = brief.source.path
+
+    def md(text: str | None, loc: tuple[str | int, ...]) -> Markup:
+        return Markup(to_html(text, path, brief.source.line_of(loc))) if text else Markup("")
+
+    def inline_list(items: list[str], key: str) -> list[Markup]:
+        return [
+            Markup(to_inline_html(item, path, brief.source.line_of((key, i))))
+            for i, item in enumerate(items)
+        ]
+
+    visible = [s for s in brief.body.sections if s.shown_in(audience)]
+    sections = [NumberedSection(i, f"section-{i}", s) for i, s in enumerate(visible, 1)]
+    branding = config.branding_for(audience)
+    english = None
+    if meta.english is not None:
+        english = {
+            "title": meta.english.title,
+            "summary": md(meta.english.summary, ("english", "summary")),
+            "key_points": [Markup(to_inline_html(p, path, brief.source.line_of(
+                ("english", "key_points", i)))) for i, p in enumerate(meta.english.key_points)],
+            "recommendations": [Markup(to_inline_html(p, path, brief.source.line_of(
+                ("english", "recommendations", i))))
+                for i, p in enumerate(meta.english.recommendations)],
+        }
+    fonts = config.fonts_dir.resolve().as_uri()
+    return {
+        "brief": meta,
+        "slug": brief.slug,
+        "audience": aud,
+        "audience_name": audience,
+        "parts": frozenset(aud.parts),
+        "lang": aud.lang,
+        "dir": "rtl" if aud.lang == "ar" else "ltr",
+        "branding": branding,
+        "palette": branding.palette,
+        "logo_url": (config.root / branding.logo).resolve().as_uri() if branding.logo else None,
+        "fonts_url": fonts,
+        "intro": Markup(brief.body.intro),
+        "sections": sections,
+        "summary": md(meta.summary, ("summary",)),
+        "key_points": inline_list(meta.key_points, "key_points"),
+        "recommendations": inline_list(meta.recommendations, "recommendations"),
+        "sources": inline_list(meta.sources, "sources"),
+        "english": english,
+        "header_text": aud.header or meta.series or meta.title,
+        "footer_text": aud.footer or (
+            branding.organisation if aud.lang == "ar" else branding.organisation_en),
+        "created": dt.datetime.combine(meta.date, dt.time(), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def render_html(brief: Brief, config: Config, audience: str,
+                env: jinja2.Environment | None = None) -> str:
+    """Render one edition of one brief to an HTML string."""
+    env = env or make_environment(config, audience)
+    template_name = config.audiences[audience].template
+    try:
+        template = env.get_template(template_name)
+        return template.render(context(brief, config, audience))
+    except jinja2.TemplateSyntaxError as exc:
+        raise BriefError(exc.filename or exc.name or template_name,
+                         f"template syntax error: {exc.message}", exc.lineno) from exc
+    except jinja2.TemplateNotFound as exc:
+        raise BriefError(Path(template_name), f"template not found: {exc.name} "
+                         f"(searched {', '.join(map(str, config.template_dirs(audience)))})"
+                         ) from exc
+    except jinja2.UndefinedError as exc:
+        raise BriefError(brief.source.path,
+                         f"template error in edition '{audience}': {exc.message}") from exc
+
+
+def visible_text(html: str) -> str:
+    """The text a reader should be able to copy out of the PDF made from ``html``.
+
+    Head, styles and inline SVG are left out (SVG text is drawn as shapes-per-glyph and
+    checked separately); everything else in the body is kept in document order.
+    """
+    from html.parser import HTMLParser
+
+    class _Text(HTMLParser):
+        skip = {"head", "style", "script", "svg", "title"}
+
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.depth = 0
+            self.parts: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in self.skip:
+                self.depth += 1
+            elif tag in {"p", "li", "h1", "h2", "h3", "h4", "td", "th", "br", "div", "section"}:
+                self.parts.append("\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in self.skip and self.depth:
+                self.depth -= 1
+
+        def handle_data(self, data: str) -> None:
+            if not self.depth:
+                self.parts.append(data)
+
+    parser = _Text()
+    parser.feed(html)
+    return " ".join("".join(parser.parts).split())
