@@ -64,10 +64,18 @@ class NumberedSection:
 
 # ---------------------------------------------------------------------------- numbers and dates
 
+_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
 def number(value: int | float, digits: str = "arabic", *, group: bool = True) -> str:
-    """A number in the edition's digit style (Babel, CLDR Arabic symbols)."""
+    """A number in the edition's digit style.
+
+    Babel gives the CLDR separators of the numbering system (٬ and ٫ for ``arab``) but, as of
+    2.18, still writes Western digits, so the digits themselves are substituted here.
+    """
     system = "arab" if digits == "arabic" else "latn"
-    return format_decimal(value, locale="ar", numbering_system=system, group_separator=group)
+    text = format_decimal(value, locale="ar", numbering_system=system, group_separator=group)
+    return text.translate(_ARABIC_INDIC) if digits == "arabic" else text
 
 
 def arabic_date(day: dt.date, digits: str = "arabic") -> str:
