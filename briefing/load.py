@@ -126,8 +126,8 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], dict[KeyP
         raise BriefError(path, "front matter is not closed by a '---' line", 1) from None
     yaml_text = "\n".join(lines[1:end])
     try:
-        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
-        meta = yaml.safe_load(yaml_text)
+        node = yaml.compose(yaml_text, Loader=_Loader)
+        meta = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 1  # +1 for 0-based, +1 for the '---' line
@@ -143,6 +143,20 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], dict[KeyP
             key_lines.setdefault(loc, line + 2)
     body = "\n".join(lines[end + 1 :])
     return meta, key_lines, body, end + 2
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as strings.
+
+    PyYAML's own timestamp parsing raises a bare ValueError for ``2025-02-30`` with no line
+    number; the model validates dates instead, with the key's line.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _walk(node: yaml.Node, loc: KeyPath) -> Iterator[tuple[KeyPath, int]]:

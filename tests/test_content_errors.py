@@ -1,0 +1,102 @@
+"""Bad input gets a clear `path:line: message` error; a failed brief never costs a good PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefing.build import build, gather
+from briefing.config import load_config
+
+from .conftest import MINIMAL, write_brief
+
+GOOD_HEAD = "---\ntitle: عنوان\ndate: 2025-01-01\n"
+
+
+def error_for(project: Path, text: str | bytes, name: str = "x.md") -> str:
+    path = write_brief(project, name, text)
+    briefs, errors = gather(load_config(project), [path])
+    assert not briefs and len(errors) == 1
+    return str(errors[0])
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "needle"),
+    [
+        (GOOD_HEAD + "key_point:\n  - نقطة\n---\n", 4, "unknown key 'key_point'"),
+        (GOOD_HEAD + "number: اثنا عشر\n---\n", 4, "number"),
+        ("---\ntitle: عنوان\ndate: 20-01-2025\n---\n", 3, "YYYY-MM-DD"),
+        ("---\ntitle: عنوان\ndate: 2025-02-30\n---\n", 3, "date"),
+        ("---\ndate: 2025-01-01\n---\n", 1, "missing required key 'title'"),
+        ("---\ntitle: [غير مغلق\ndate: 2025-01-01\n---\n", 3, "YAML error"),
+        (GOOD_HEAD + "authors:\n  - name: أ\n    role: x\n---\n", 6, "unknown key 'authors[0].role'"),
+        (GOOD_HEAD + "english:\n  title: T\n---\n", 4, "missing required key 'english.summary'"),
+        (GOOD_HEAD + "key_points: نقطة واحدة\n---\n", 4, "key_points"),
+        ("# بلا ترويسة\n", 1, "missing front matter"),
+        ("---\ntitle: x\n", 1, "not closed"),
+        (GOOD_HEAD + "---\n\nنص[^9]\n", 6, "footnote [^9] is cited but never defined"),
+        (GOOD_HEAD + "---\n\n# عنوان\n", 6, "'# ' headings"),
+    ],
+    ids=["unknown-key", "wrong-type", "bad-date-format", "impossible-date", "missing-title",
+         "yaml-syntax", "nested-unknown-key", "english-missing-summary", "list-expected",
+         "no-front-matter", "unclosed-front-matter", "undefined-footnote", "h1-in-body"],
+)
+def test_bad_front_matter_names_file_line_and_key(project, text, line, needle):
+    message = error_for(project, text)
+    assert message.startswith(f"{project / 'content' / 'x.md'}:{line}: "), message
+    assert needle in message
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (b"", "empty"),
+        (MINIMAL.encode("utf-16"), "UTF-16"),
+        (MINIMAL.encode("cp1256"), "not valid UTF-8"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "NUL bytes"),
+    ],
+    ids=["empty", "utf16", "windows-1256", "binary"],
+)
+def test_undecodable_files_are_clear_errors(project, data, needle):
+    assert needle in error_for(project, data)
+
+
+def test_bom_and_crlf_are_accepted(project):
+    path = write_brief(project, "x.md", b"\xef\xbb\xbf" + MINIMAL.replace("\n", "\r\n").encode())
+    briefs, errors = gather(load_config(project), [path])
+    assert not errors
+    assert briefs[0].meta.title == "عنوان تجريبي"
+    assert briefs[0].body.sections[0].title == "القسم الأول"
+
+
+def test_one_bad_brief_does_not_stop_the_others(project):
+    write_brief(project, "good.md", MINIMAL)
+    write_brief(project, "bad.md", "---\ntitle: x\ndate: nope\n---\n")
+    report = build(load_config(project))
+    assert [r.name for r in report.results if r.status == "built"] == ["good/full", "good/public",
+                                                                       "good/executive"] or \
+        {r.name for r in report.results if r.status == "built"} == {
+            "good/full", "good/public", "good/executive"}
+    assert len(report.errors) == 1 and "bad.md:3:" in str(report.errors[0])
+    assert not (project / "dist" / "bad").exists()
+
+
+def test_failed_rebuild_keeps_the_previous_good_pdf(project):
+    path = write_brief(project, "b.md", MINIMAL)
+    config = load_config(project)
+    assert build(config).ok
+    pdf = project / "dist" / "b" / "full.pdf"
+    good = pdf.read_bytes()
+    # now the brief references a file outside its folder: the render is refused
+    path.write_text(MINIMAL + "\n![صورة](../../../etc/passwd)\n", encoding="utf-8")
+    report = build(config)
+    assert not report.ok
+    assert "refused resource" in str(report.results[0].error)
+    assert pdf.read_bytes() == good
+    assert not [p for p in pdf.parent.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_section_marked_for_unknown_audience_is_an_error(project):
+    text = MINIMAL + "\n## سرّي {audiences=ministers}\n\nنص.\n"
+    assert "unknown audience 'ministers'" in error_for(project, text)
