@@ -8,21 +8,31 @@ process, in a worker process, or on another machine.
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
+import fcntl
+import importlib.metadata
+import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .config import Config
+from .cache import CACHE_VERSION, Cache, digest_json
+from .config import Config, default_jobs
 from .errors import BriefError
+from .job import JobResult, RenderJob, bundle_folder, job_roots
 from .load import find_briefs, read_source
 from .markup import parse_body
 from .model import validate
 from .publish import atomic_write, check_unique
 from .render import Brief, make_environment, render_html, visible_text
+from .workers import run_dask, run_local
+
+MANIFEST_NAME = "manifest.json"
+LOCK_NAME = ".briefing.lock"
 
 log = logging.getLogger(__name__)
 
@@ -134,61 +144,240 @@ def build(
     paths: Iterable[Path] = (),
     *,
     out_dir: Path | None = None,
+    force: bool = False,
+    jobs: int | None = None,
+    scheduler: str | None = None,
     on_result: Callable[[Result], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
+    wait: bool = True,
 ) -> Report:
-    """Build every edition of every brief under ``paths`` (default: the content folder)."""
-    from .pdf import PdfRenderer
+    """Build what changed under ``paths`` (default: the content folder) into ``out_dir``.
 
+    Unchanged outputs are skipped, outputs whose brief or audience is gone are removed, each
+    PDF is replaced atomically, and ``manifest.json`` is written last. One build at a time per
+    output folder (a lock file): a second one waits, or fails with ``wait=False``.
+    """
     started = time.perf_counter()
     out_dir = out_dir or config.output_dir
-    briefs, errors = gather(config, paths)
-    report = Report(errors=errors)
-    for error in errors:
-        log.error("%s", error)
-    editions = plan(briefs, config, out_dir)
-    renderer = PdfRenderer(config) if editions else None
-    environments = {name: make_environment(config, name) for name in config.audiences}
-    for edition in editions:
-        result = _build_one(edition, config, renderer, environments[edition.audience])
-        report.results.append(result)
-        if on_result:
-            on_result(result)
+    with output_lock(out_dir, wait=wait):
+        report = _build_locked(config, list(paths), out_dir, force=force,
+                               jobs=jobs or default_jobs(config), scheduler=scheduler,
+                               on_result=on_result, on_plan=on_plan)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _build_one(edition: Edition, config: Config, renderer, env) -> Result:
-    started = time.perf_counter()
+def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bool, jobs: int,
+                  scheduler: str | None, on_result: Callable[[Result], None] | None,
+                  on_plan: Callable[[int], None] | None) -> Report:
+    briefs, errors = gather(config, paths)
+    report = Report(errors=errors)
+    editions = plan(briefs, config, out_dir)
+    cache = Cache.load(out_dir, _stamp())
+    environments = {name: make_environment(config, name) for name in config.audiences}
+    resolvers = {name: _resolver(env, cache) for name, env in environments.items()}
+    config_keys = {name: _config_key(config, name) for name in config.audiences}
+
+    def emit(result: Result) -> None:
+        report.results.append(result)
+        if on_result:
+            on_result(result)
+
+    todo: list[tuple[Edition, RenderJob, str, dict[str, str]]] = []
+    for edition in editions:
+        rel = _rel(edition.output, out_dir)
+        key = digest_json([edition.brief.source.digest, config_keys[edition.audience]])
+        if not force and cache.fresh(rel, key, resolvers[edition.audience], edition.output):
+            entry = cache.entries[rel]
+            emit(Result(edition.name, edition.brief.source.path, edition.output, "skipped",
+                        pages=entry.get("pages"), fidelity=entry.get("fidelity"),
+                        sha256=entry.get("sha256")))
+            continue
+        env = environments[edition.audience]
+        env.loader.used = {}  # type: ignore[union-attr]
+        try:
+            html = render_html(edition.brief, config, edition.audience, env)
+        except BriefError as exc:
+            emit(Result(edition.name, edition.brief.source.path, edition.output, "failed",
+                        error=exc))
+            continue
+        templates = {n: resolvers[edition.audience](n) or ""
+                     for n in sorted(env.loader.used)}  # type: ignore[union-attr]
+        todo.append((edition, _job(edition, html, config, remote=scheduler is not None),
+                     key, templates))
+    if on_plan:
+        on_plan(len(todo))
+
+    by_name = {job.name: (edition, key, templates) for edition, job, key, templates in todo}
+    if scheduler:
+        results = run_dask([t[1] for t in todo], scheduler=scheduler,
+                           timeout=config.limits.render_timeout * max(1, len(todo)))
+    else:
+        results = run_local([t[1] for t in todo], processes=jobs,
+                            timeout=config.limits.render_timeout,
+                            memory_mb=config.limits.worker_memory_mb)
+    for job_result in results:
+        edition, key, templates = by_name[job_result.name]
+        emit(_publish(job_result, edition, key, templates, cache, out_dir, config))
+
+    _remove_stale(cache, editions, report, out_dir, config, emit)
+    cache.save()
+    write_manifest(out_dir, cache)
+    return report
+
+
+def _publish(job_result: JobResult, edition: Edition, key: str, templates: dict[str, str],
+             cache: Cache, out_dir: Path, config: Config) -> Result:
+    """Write one finished PDF in place and record it; a failure leaves the old PDF alone."""
     brief = edition.brief
-    result = Result(edition.name, brief.source.path, edition.output, "failed")
-    try:
-        html = render_html(brief, config, edition.audience, env)
-        rendered = renderer.render(html, source=brief.source.path, folder=brief.source.folder)
-        limit = config.audiences[edition.audience].max_pages
-        if limit is not None and rendered.pages > limit:
-            raise BriefError(brief.source.path, f"edition '{edition.audience}' has "
-                             f"{rendered.pages} pages; its limit is {limit}")
-        if config.build.text_check:
-            result.fidelity = _check_text(rendered.data, html, edition)
-        atomic_write(edition.output, rendered.data)
-        result.status = "built"
-        result.pages = rendered.pages
-        result.sha256 = hashlib.sha256(rendered.data).hexdigest()
-    except BriefError as exc:
-        result.error = exc
-        log.error("%s", exc)
-    result.seconds = time.perf_counter() - started
+    result = Result(edition.name, brief.source.path, edition.output, "failed",
+                    seconds=job_result.seconds)
+    error = job_result.brief_error()
+    if error is None and job_result.pdf is not None:
+        try:
+            atomic_write(edition.output, job_result.pdf)
+        except BriefError as exc:
+            error = exc
+    if error is not None:
+        result.error = error
+        return result
+    result.status, result.pages = "built", job_result.pages
+    result.sha256, result.fidelity = job_result.sha256, job_result.fidelity
+    if job_result.fidelity is not None and job_result.fidelity < config.build.min_fidelity:
+        log.warning("%s: text layer of edition '%s' gives back only %.1f%% of its words "
+                    "(e.g. %s)", brief.source.path, edition.audience,
+                    100 * job_result.fidelity, ", ".join(job_result.fidelity_missing))
+    rel = _rel(edition.output, out_dir)
+    previous = cache.entries.get(rel, {})
+    built_at = previous.get("built_at") if previous.get("sha256") == result.sha256 else None
+    cache.record(rel, key, sha256=result.sha256 or "", templates=templates,
+                 files=[brief.source.path.resolve().as_posix(), *job_result.served],
+                 facts={"source": _rel(brief.source.path, config.root),
+                        "audience": edition.audience, "pages": result.pages,
+                        "fidelity": None if result.fidelity is None else round(result.fidelity, 4),
+                        "built_at": built_at or _now()})
     return result
 
 
-def _check_text(pdf: bytes, html: str, edition: Edition) -> float | None:
+def _remove_stale(cache: Cache, editions: list[Edition], report: Report, out_dir: Path,
+                  config: Config, emit: Callable[[Result], None]) -> None:
+    """Remove outputs whose brief or audience is gone — never those of a brief that failed."""
+    planned = {_rel(e.output, out_dir) for e in editions}
+    failed_sources = {_rel(err.path, config.root) for err in report.errors if err.path}
+    for rel in sorted(set(cache.entries) - planned):
+        entry = cache.entries[rel]
+        if entry.get("source") in failed_sources:
+            continue
+        path = out_dir / rel
+        try:
+            path.unlink(missing_ok=True)
+            if path.parent != out_dir and not any(path.parent.iterdir()):
+                path.parent.rmdir()
+        except OSError as exc:
+            log.error("%s: cannot remove stale output: %s", path, exc)
+            continue
+        del cache.entries[rel]
+        emit(Result(rel.removesuffix(".pdf"), Path(entry.get("source", "")), path, "removed"))
+
+
+def write_manifest(out_dir: Path, cache: Cache) -> None:
+    """``manifest.json``: every output with its facts, sorted, written atomically and last."""
+    outputs = []
+    for rel, entry in sorted(cache.entries.items()):
+        outputs.append({"path": rel, "source": entry.get("source"),
+                        "audience": entry.get("audience"), "sha256": entry.get("sha256"),
+                        "pages": entry.get("pages"), "text_fidelity": entry.get("fidelity"),
+                        "built_at": entry.get("built_at")})
+    data = {"generator": f"briefing {_version()}", "outputs": outputs}
+    atomic_write(out_dir / MANIFEST_NAME,
+                 (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
+
+
+@contextmanager
+def output_lock(out_dir: Path, *, wait: bool) -> Iterator[None]:
+    """One build per output folder: the lock is released by the OS even after SIGKILL."""
     try:
-        from . import textlayer
-    except ImportError:  # TEMP until the text-layer module lands
-        return None
-    (fidelity,) = textlayer.measure(pdf, visible_text(html))
-    if fidelity.words < 0.99:
-        log.warning("%s: text layer of edition '%s' gives back %.1f%% of words (e.g. %s)",
-                    edition.brief.source.path, edition.audience, 100 * fidelity.words,
-                    ", ".join(fidelity.missing[:5]))
-    return fidelity.words
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(out_dir / LOCK_NAME, "a+")  # noqa: SIM115 - held for the whole build
+    except OSError as exc:
+        raise BriefError(out_dir, f"cannot use output folder: {exc.strerror or exc}") from exc
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise BriefError(out_dir, "another build is running on this output folder; "
+                                 "try again when it has finished") from None
+            log.warning("%s: another build is running on this output folder; waiting for it",
+                        out_dir)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _job(edition: Edition, html: str, config: Config, *, remote: bool) -> RenderJob:
+    brief = edition.brief
+    audience = config.audiences[edition.audience]
+    folder = brief.source.folder
+    return RenderJob(
+        name=edition.name,
+        source=str(brief.source.path),
+        html=html,
+        folder=str(folder),
+        roots=job_roots(config, folder),
+        fonts_dir=str(config.fonts_dir),
+        pdf_variant=config.build.pdf_variant,
+        allow_remote=tuple(config.security.allow_remote),
+        max_resource_bytes=config.limits.max_resource_bytes,
+        max_pages=audience.max_pages,
+        expected_text=visible_text(html) if config.build.text_check else None,
+        min_fidelity=config.build.min_fidelity,
+        bundle=bundle_folder(folder, config.limits.max_resource_bytes) if remote else None,
+    )
+
+
+def _resolver(env, cache: Cache) -> Callable[[str], str | None]:
+    memo: dict[str, str | None] = {}
+
+    def resolve(name: str) -> str | None:
+        if name not in memo:
+            filename = env.loader.resolve(env, name)
+            memo[name] = None if filename is None else \
+                f"{filename}:{cache.hashes.digest(filename)}"
+        return memo[name]
+    return resolve
+
+
+def _config_key(config: Config, audience: str) -> str:
+    """What in the config changes an edition: its audience, branding, limits and PDF options."""
+    data = config.model_dump(mode="json", exclude={"audiences", "root"})
+    data["audience"] = config.audiences[audience].model_dump(mode="json")
+    data["audience_name"] = audience
+    data.pop("paths", None)
+    return digest_json(data)
+
+
+def _stamp() -> str:
+    # metadata, not `import weasyprint`: a no-op rebuild should not pay a second for the import
+    weasyprint = importlib.metadata.version("weasyprint")
+    return f"briefing {_version()}; weasyprint {weasyprint}; cache {CACHE_VERSION}"
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("briefing")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
+        return "0+unknown"
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -34,41 +34,37 @@ def main() -> None:
     """Arabic right-to-left policy-brief PDFs from Markdown + YAML."""
 
 
+ROOT = click.option("--root", type=click.Path(path_type=Path, file_okay=False),
+                    default=Path("."), show_default=True,
+                    help="Project folder (with briefing.toml, content/, templates/).")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder (default: dist/).")
-@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
-              show_default=True, help="Project folder (with briefing.toml, content/, templates/).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Output folder (default: dist/, or paths.output in briefing.toml).")
+@ROOT
+@click.option("--force", is_flag=True, help="Rebuild everything, even unchanged outputs.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: cores).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="Render on a Dask distributed cluster instead of local processes.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the final line.")
-def build(paths: tuple[Path, ...], out_dir: Path | None, root: Path, quiet: bool) -> None:
-    """Build every brief under content/ (or the given files) into PDFs."""
-    from .build import build as run_build
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+def build(paths: tuple[Path, ...], out_dir: Path | None, root: Path, force: bool,
+          jobs: int | None, scheduler: str | None, quiet: bool, as_json: bool) -> None:
+    """Build every brief under content/ (or the given files) into PDFs, only what changed."""
+    from .progress import run_build
 
-    _setup_logging(quiet)
+    _setup_logging(quiet or as_json)
     config = _config(root)
-    report = run_build(config, paths, out_dir=out_dir, on_result=None if quiet else _echo_result)
-    for error in report.errors:
-        click.echo(str(error), err=True)
-    click.echo(
-        f"{report.count('built')} built, {report.count('skipped')} skipped, "
-        f"{report.failed} failed in {report.seconds:.1f}s"
-    )
-    sys.exit(0 if report.ok else 1)
-
-
-def _echo_result(result) -> None:
-    if result.status == "failed":
-        click.echo(str(result.error), err=True)
-        return
-    fidelity = f", text {100 * result.fidelity:.1f}%" if result.fidelity is not None else ""
-    click.echo(f"{result.status:7} {result.output} ({result.pages} pages{fidelity}, "
-               f"{result.seconds:.1f}s)")
+    ok = run_build(config, paths, out_dir=out_dir, force=force, jobs=jobs, scheduler=scheduler,
+                   quiet=quiet, as_json=as_json)
+    sys.exit(0 if ok else 1)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
-              show_default=True)
+@ROOT
 def check(paths: tuple[Path, ...], root: Path) -> None:
     """Validate briefs without rendering them."""
     from .build import gather, plan

@@ -14,10 +14,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
-from .config import Config, builtin_dir
 from .errors import BriefError
 from .fetch import SandboxFetcher
+from .job import RenderJob
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +31,13 @@ _FATAL_WARNINGS = ("Failed to load font", "Failed to load stylesheet", "Failed t
 class RenderedPdf:
     data: bytes
     pages: int
+    served: tuple[str, ...]  # local files the document loaded
 
 
 class PdfRenderer:
-    """Turns HTML into PDF bytes; reuse one instance for a whole batch."""
+    """Turns HTML into PDF bytes; one per process, reused for a whole batch."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, fonts_dir: Path, pdf_variant: str = "pdf/ua-1") -> None:
         import weasyprint  # deferred: the CLI's --help must not pay for it
         from weasyprint.text.fonts import FontConfiguration
 
@@ -45,40 +47,32 @@ class PdfRenderer:
             textlayer = None
         if textlayer is not None:
             textlayer.install()
+        check_fonts(fonts_dir)
         self._weasyprint = weasyprint
-        self.config = config
+        self.pdf_variant = None if pdf_variant == "none" else pdf_variant
         self.fonts = FontConfiguration()
-        check_fonts(config.fonts_dir)
 
-    def roots(self, folder: Path) -> list[Path]:
-        """What a brief may load: fonts, the theme's and project's templates, its own folder."""
-        project = self.config.root / self.config.paths.templates
-        return [self.config.fonts_dir, builtin_dir("templates"), project, folder,
-                *(d for d in self.config.template_dirs("") if d.is_dir())]
-
-    def render(self, html: str, *, source: Path, folder: Path) -> RenderedPdf:
-        """Render ``html`` (whose relative URLs resolve against ``folder``) to PDF bytes."""
-        limits = self.config.limits
+    def render(self, job: RenderJob) -> RenderedPdf:
+        """Render a job's HTML (relative URLs resolve against its folder) to PDF bytes."""
+        folder = Path(job.folder)
         fetcher = SandboxFetcher(
-            roots=self.roots(folder),
-            brief=source,
-            allow_remote=self.config.security.allow_remote,
-            max_bytes=limits.max_resource_bytes,
+            roots=[Path(r) for r in job.roots],
+            brief=Path(job.source),
+            allow_remote=job.allow_remote,
+            max_bytes=job.max_resource_bytes,
         )
-        variant = self.config.build.pdf_variant
         with _capture_warnings() as warnings:
             document = self._weasyprint.HTML(
-                string=html, base_url=folder.resolve().as_uri() + "/", url_fetcher=fetcher,
+                string=job.html, base_url=folder.resolve().as_uri() + "/", url_fetcher=fetcher,
             ).render(font_config=self.fonts)
-            data = document.write_pdf(
-                pdf_variant=None if variant == "none" else variant,
-                uncompressed_pdf=False,
-            )
+            data = document.write_pdf(pdf_variant=self.pdf_variant)
         fetcher.raise_if_refused()
         fatal = [w for w in warnings if w.startswith(_FATAL_WARNINGS)]
         if fatal:
-            raise BriefError(source, f"rendering problem: {fatal[0]}")
-        return RenderedPdf(data=data, pages=len(document.pages))
+            raise BriefError(job.source, f"rendering problem: {fatal[0]}")
+        served = tuple(sorted({unquote(urlsplit(u).path) for u in fetcher.served
+                               if u.startswith("file:")}))
+        return RenderedPdf(data=data, pages=len(document.pages), served=served)
 
 
 def check_fonts(fonts_dir: Path, names: Sequence[str] | None = None) -> None:

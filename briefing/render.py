@@ -13,6 +13,7 @@ typo in a template an error instead of an empty space on the page.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,11 +105,12 @@ def make_environment(config: Config, audience: str) -> jinja2.Environment:
     prefixes: dict[str, jinja2.BaseLoader] = {"base": builtin}
     if project.is_dir():
         prefixes["theme"] = jinja2.FileSystemLoader(str(project))
-    loader = jinja2.ChoiceLoader(
+    loader = TrackingLoader(jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader([str(d) for d in dirs]), jinja2.PrefixLoader(prefixes)]
-    )
+    ))
     env = jinja2.Environment(
         loader=loader,
+        cache_size=0,  # every render goes through the loader, so TrackingLoader sees it all
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -128,6 +130,27 @@ def make_environment(config: Config, audience: str) -> jinja2.Environment:
     else:
         figures.register(env)
     return env
+
+
+class TrackingLoader(jinja2.BaseLoader):
+    """Records which template files a render used: the build cache depends on exactly those."""
+
+    def __init__(self, inner: jinja2.BaseLoader) -> None:
+        self.inner = inner
+        self.used: dict[str, str] = {}  # template name → file it resolved to
+
+    def get_source(self, environment: jinja2.Environment, template: str
+                   ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        self.used[template] = filename or ""
+        return source, filename, uptodate
+
+    def resolve(self, environment: jinja2.Environment, template: str) -> str | None:
+        """The file ``template`` resolves to now (None when it no longer exists)."""
+        try:
+            return self.inner.get_source(environment, template)[1]
+        except jinja2.TemplateNotFound:
+            return None
 
 
 def css_string(value: str) -> Markup:

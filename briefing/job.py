@@ -1,0 +1,146 @@
+"""The render job: a pure function from a job description to PDF bytes and facts.
+
+Everything a render needs travels in :class:`RenderJob` (the HTML, the folder its relative URLs
+resolve against, the limits), and everything it produces comes back in :class:`JobResult`, so
+the same function runs in this process, in a local worker process, or on a Dask worker on
+another machine. For a remote worker the brief's own files travel inside the job
+(:attr:`RenderJob.bundle`); fonts come from the worker's installed package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config, builtin_dir
+from .errors import BriefError
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    name: str  # "slug/audience"
+    source: str  # the brief's path, for messages
+    html: str
+    folder: str  # the brief's folder (base URL for relative references)
+    roots: tuple[str, ...]  # folders the document may load files from
+    fonts_dir: str
+    pdf_variant: str = "pdf/ua-1"
+    allow_remote: tuple[str, ...] = ()
+    max_resource_bytes: int = 20_000_000
+    max_pages: int | None = None
+    expected_text: str | None = None  # the text layer check runs when set
+    min_fidelity: float = 0.99
+    bundle: dict[str, bytes] | None = field(default=None, repr=False)  # folder files, remote runs
+
+
+@dataclass
+class JobResult:
+    name: str
+    pdf: bytes | None = field(default=None, repr=False)
+    pages: int | None = None
+    error: str | None = None
+    error_path: str | None = None
+    error_line: int | None = None
+    fidelity: float | None = None
+    fidelity_missing: tuple[str, ...] = ()
+    served: tuple[str, ...] = ()  # local files the document loaded (for the build cache)
+    seconds: float = 0.0
+
+    def brief_error(self) -> BriefError | None:
+        if self.error is None:
+            return None
+        return BriefError(self.error_path, self.error, self.error_line)
+
+    @property
+    def sha256(self) -> str | None:
+        return hashlib.sha256(self.pdf).hexdigest() if self.pdf is not None else None
+
+
+_RENDERERS: dict[tuple, object] = {}
+
+
+def run_job(job: RenderJob) -> JobResult:
+    """Render one edition. Never raises for a user error: it is returned in the result."""
+    started = time.perf_counter()
+    result = JobResult(job.name)
+    try:
+        if job.bundle is not None:
+            with tempfile.TemporaryDirectory(prefix="briefing-job-") as tmp:
+                _render(_unbundle(job, Path(tmp)), result)
+        else:
+            _render(job, result)
+    except BriefError as exc:
+        result.pdf = None
+        result.error = exc.message
+        result.error_path = str(exc.path) if exc.path else job.source
+        result.error_line = exc.line
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _render(job: RenderJob, result: JobResult) -> None:
+    from .pdf import PdfRenderer
+
+    key = (job.fonts_dir, job.pdf_variant)
+    renderer = _RENDERERS.get(key)
+    if renderer is None:  # one renderer (and FontConfiguration) per process and settings
+        renderer = _RENDERERS[key] = PdfRenderer(Path(job.fonts_dir), job.pdf_variant)
+    rendered = renderer.render(job)  # type: ignore[attr-defined]
+    if job.max_pages is not None and rendered.pages > job.max_pages:
+        raise BriefError(job.source, f"edition '{job.name.split('/')[-1]}' has "
+                         f"{rendered.pages} pages; its limit is {job.max_pages}")
+    result.pdf = rendered.data
+    result.pages = rendered.pages
+    result.served = rendered.served
+    if job.expected_text is not None:
+        try:
+            from . import textlayer
+        except ImportError:  # TEMP until the text-layer module lands
+            return
+
+        fidelity = min(textlayer.measure(rendered.data, job.expected_text),
+                       key=lambda f: f.words)
+        result.fidelity = fidelity.words
+        result.fidelity_missing = tuple(fidelity.missing[:5])
+
+
+def _unbundle(job: RenderJob, tmp: Path) -> RenderJob:
+    """Recreate the brief's folder from the bundle; fonts are this machine's installed ones."""
+    folder = tmp / "brief"
+    for rel, data in (job.bundle or {}).items():
+        target = (folder / rel).resolve()
+        if not target.is_relative_to(folder.resolve()):
+            raise BriefError(job.source, f"bundle entry escapes the brief folder: {rel}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    folder.mkdir(exist_ok=True)
+    fonts = builtin_dir("fonts")
+    html = job.html.replace(Path(job.fonts_dir).resolve().as_uri(), fonts.resolve().as_uri())
+    html = html.replace(Path(job.folder).resolve().as_uri(), folder.resolve().as_uri())
+    return RenderJob(**{**job.__dict__, "html": html, "folder": str(folder),
+                        "roots": (str(fonts), str(folder)), "fonts_dir": str(fonts),
+                        "bundle": None})
+
+
+def bundle_folder(folder: Path, limit: int) -> dict[str, bytes]:
+    """The files of a brief's own folder, for a job that runs on another machine."""
+    files: dict[str, bytes] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink() and path.stat().st_size <= limit:
+            files[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return files
+
+
+def job_roots(config: Config, folder: Path) -> tuple[str, ...]:
+    """What a brief may load: fonts, the template folders (logos, assets), its own folder."""
+    dirs = [config.fonts_dir, builtin_dir("templates"), config.root / config.paths.templates,
+            folder]
+    if any(a.branding and a.branding.logo for a in config.audiences.values()) or \
+            config.branding.logo:
+        logos = [config.branding.logo] + [a.branding.logo for a in config.audiences.values()
+                                          if a.branding and a.branding.logo]
+        dirs += [(config.root / logo).parent for logo in logos if logo]
+    return tuple(str(d) for d in dirs if d.is_dir())

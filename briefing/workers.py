@@ -1,0 +1,151 @@
+"""Executors for render jobs: local worker processes, or a Dask cluster.
+
+Why not ``concurrent.futures.ProcessPoolExecutor``: a document that hangs WeasyPrint (a huge
+table, a pathological font) must be killed after the time limit while the rest of the build goes
+on, and a worker that runs out of memory must cost one edition, not the pool. So each worker is a
+process with its own pipe; the parent kills and replaces a worker that overruns its time, and
+reports a worker that dies. Workers import WeasyPrint once and keep one FontConfiguration
+(:func:`briefing.job.run_job` caches its renderer per process). Processes, not threads
+(WeasyPrint is not thread-safe, WP#1742).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import resource
+import time
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+
+from .job import JobResult, RenderJob, run_job
+
+
+@dataclass
+class _Worker:
+    process: mp.process.BaseProcess
+    conn: Connection
+    job: RenderJob | None = None
+    started: float = 0.0
+
+
+def _serve(conn: Connection, memory_mb: int) -> None:
+    """Worker main loop: receive a job, send back its result, until told to stop."""
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        try:
+            result = run_job(job)
+        except MemoryError:
+            result = JobResult(job.name, error=f"ran out of memory (limit {memory_mb} MB)",
+                               error_path=job.source)
+        except Exception as exc:  # a bug, not a content error: report it, keep the worker
+            result = JobResult(job.name, error=f"internal error while rendering: {exc!r}\n"
+                               + traceback.format_exc(), error_path=job.source)
+        conn.send(result)
+
+
+def run_local(jobs: Iterable[RenderJob], *, processes: int, timeout: float,
+              memory_mb: int) -> Iterator[JobResult]:
+    """Run jobs on ``processes`` worker processes; yield results as each finishes."""
+    pending = list(jobs)
+    pending.reverse()  # pop() from the end keeps the submitted order
+    if not pending:
+        return
+    ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
+    workers: list[_Worker] = []
+
+    def start() -> _Worker:
+        parent, child = ctx.Pipe()
+        process = ctx.Process(target=_serve, args=(child, memory_mb), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def feed(worker: _Worker) -> None:
+        if pending:
+            worker.job = pending.pop()
+            worker.started = time.monotonic()
+            worker.conn.send(worker.job)
+        else:
+            worker.job = None
+
+    try:
+        for _ in range(max(1, min(processes, len(pending)))):
+            worker = start()
+            workers.append(worker)
+            feed(worker)
+        while any(w.job is not None for w in workers):
+            busy = [w for w in workers if w.job is not None]
+            deadline = min(w.started + timeout for w in busy)
+            ready = wait([w.conn for w in busy], timeout=max(0.0, deadline - time.monotonic()))
+            now = time.monotonic()
+            for worker in busy:
+                job = worker.job
+                assert job is not None
+                if worker.conn in ready:
+                    try:
+                        result = worker.conn.recv()
+                    except (EOFError, OSError):
+                        result = _died(worker, job)
+                        _replace(workers, worker, start)
+                        worker = workers[-1]
+                    yield result
+                    feed(worker)
+                elif now - worker.started >= timeout:
+                    worker.process.kill()
+                    worker.process.join()
+                    yield JobResult(job.name, error=f"render took longer than {timeout:g} s; "
+                                    "the worker was stopped", error_path=job.source,
+                                    seconds=now - worker.started)
+                    _replace(workers, worker, start)
+                    feed(workers[-1])
+    finally:
+        for worker in workers:
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+        for worker in workers:
+            worker.process.join(timeout=5)
+            if worker.process.is_alive():
+                worker.process.kill()
+
+
+def _died(worker: _Worker, job: RenderJob) -> JobResult:
+    worker.process.join(timeout=5)
+    code = worker.process.exitcode
+    why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+    return JobResult(job.name, error=f"render worker died ({why}); out of memory?",
+                     error_path=job.source, seconds=time.monotonic() - worker.started)
+
+
+def _replace(workers: list[_Worker], dead: _Worker, start) -> None:
+    workers.remove(dead)
+    dead.conn.close()
+    workers.append(start())
+
+
+def run_dask(jobs: Iterable[RenderJob], *, scheduler: str, timeout: float) -> Iterator[JobResult]:
+    """Run jobs on a Dask distributed cluster; inputs and PDF bytes travel through Dask."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:  # pragma: no cover - optional dependency
+        raise RuntimeError("--scheduler needs Dask: pip install 'briefing[dask]'") from exc
+    with Client(scheduler, timeout=30) as client:
+        futures = {client.submit(run_job, job, pure=False): job for job in jobs}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                yield future.result(timeout=timeout)
+            except Exception as exc:  # a worker lost or an exception inside Dask itself
+                yield JobResult(job.name, error=f"remote render failed: {exc}",
+                                error_path=job.source)
