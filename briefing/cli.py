@@ -77,3 +77,38 @@ def check(paths: tuple[Path, ...], root: Path) -> None:
     editions = plan(briefs, config, config.output_dir)
     click.echo(f"{len(briefs)} briefs ok ({len(editions)} editions), {len(errors)} with errors")
     sys.exit(1 if errors else 0)
+
+
+@main.command()
+@ROOT
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder.")
+def watch(root: Path, out_dir: Path | None) -> None:
+    """Rebuild what changed whenever content, templates or config are saved."""
+    from .watch import watch_and_build
+
+    _setup_logging(False)
+    sys.exit(watch_and_build(root, out_dir=out_dir))
+
+
+@main.command()
+@ROOT
+@click.option("--cron", required=True, metavar='"0 6 * * *"', help="When to build (cron syntax).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder.")
+def schedule(root: Path, cron: str, out_dir: Path | None) -> None:
+    """Run the incremental build at every tick of a cron schedule, until stopped."""
+    from .schedule import run_schedule
+
+    _setup_logging(False)
+    sys.exit(run_schedule(root, cron, out_dir=out_dir))
+
+
+@main.command()
+@ROOT
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+def serve(root: Path, host: str, port: int) -> None:
+    """Live preview of a brief's editions (HTML and PDF) that reloads on save."""
+    from .serve import serve as run_serve
+
+    _setup_logging(False)
+    sys.exit(run_serve(root, host=host, port=port))
