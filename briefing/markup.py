@@ -60,7 +60,12 @@ class Body:
 
 def _md() -> markdown.Markdown:
     # Tables and sane lists are what briefs use; no extension that lets content set attributes.
-    return markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+    # Column alignment as an `align` attribute: the sanitiser drops every `style` attribute.
+    return markdown.Markdown(
+        extensions=["tables", "sane_lists"],
+        extension_configs={"tables": {"use_align_attribute": True}},
+        output_format="html",
+    )
 
 
 def to_html(text: str, path: Path, line: int) -> str:
