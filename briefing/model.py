@@ -92,7 +92,7 @@ class FrontMatter(_Strict):
     @field_validator("number", mode="before")
     @classmethod
     def _no_bool_number(cls, value: Any) -> Any:
-        if isinstance(value, bool) or isinstance(value, float):
+        if isinstance(value, (bool, float)):
             raise ValueError("number must be a whole number, e.g. 12")
         return value
 
