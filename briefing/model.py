@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from .errors import BriefError
+from .figures import Figure
 from .load import Source
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -87,6 +88,7 @@ class FrontMatter(_Strict):
     sources: list[Text] = Field(default_factory=list)
     keywords: list[Text] = Field(default_factory=list)
     audiences: list[Text] | None = None
+    figures: list[Figure] = Field(default_factory=list)  # key-figure panels and charts
     english: English | None = None
 
     @field_validator("number", mode="before")
