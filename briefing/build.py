@@ -331,6 +331,7 @@ def _job(edition: Edition, html: str, config: Config, *, remote: bool) -> Render
         pdf_variant=config.build.pdf_variant,
         allow_remote=tuple(config.security.allow_remote),
         max_resource_bytes=config.limits.max_resource_bytes,
+        max_image_pixels=config.limits.max_image_pixels,
         max_pages=audience.max_pages,
         expected_text=visible_text(html) if config.build.text_check else None,
         min_fidelity=config.build.min_fidelity,
@@ -356,6 +357,10 @@ def _config_key(config: Config, audience: str) -> str:
     data["audience"] = config.audiences[audience].model_dump(mode="json")
     data["audience_name"] = audience
     data.pop("paths", None)
+    # how the build runs, not what it makes: tuning these must not rebuild every output
+    data["build"].pop("jobs", None)
+    data["limits"].pop("render_timeout", None)
+    data["limits"].pop("worker_memory_mb", None)
     return digest_json(data)
 
 

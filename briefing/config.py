@@ -184,7 +184,8 @@ def load_config(root: Path) -> Config:
         raise BriefError(path, "'audiences' must be a table of [audiences.NAME] sections")
     for name, values in user_audiences.items():
         if not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
-            raise BriefError(path, f"audience name '{name}' must be lowercase letters, digits, - or _")
+            raise BriefError(
+                path, f"audience name '{name}' must be lowercase letters, digits, - or _")
         if not isinstance(values, dict):
             raise BriefError(path, f"[audiences.{name}] must be a table")
         audiences[name] = {**audiences.get(name, {}), **values}
@@ -215,7 +216,8 @@ def _toml_line(path: Path, loc: tuple[Any, ...]) -> int | None:
         return None
     key = str(loc[-1]) if loc else ""
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if re.match(rf"\s*{re.escape(key)}\s*=", line) or line.strip() == f"[{'.'.join(map(str, loc))}]":
+        table = f"[{'.'.join(map(str, loc))}]"
+        if re.match(rf"\s*{re.escape(key)}\s*=", line) or line.strip() == table:
             return number
     return None
 

@@ -30,6 +30,7 @@ class RenderJob:
     pdf_variant: str = "pdf/ua-1"
     allow_remote: tuple[str, ...] = ()
     max_resource_bytes: int = 20_000_000
+    max_image_pixels: int = 40_000_000
     max_pages: int | None = None
     expected_text: str | None = None  # the text layer check runs when set
     min_fidelity: float = 0.99
@@ -82,7 +83,16 @@ def run_job(job: RenderJob) -> JobResult:
 
 
 def _render(job: RenderJob, result: JobResult) -> None:
+    import warnings
+
+    from PIL import Image
+
     from .pdf import PdfRenderer
+
+    # Decompression bombs: Pillow warns above MAX_IMAGE_PIXELS and raises above twice that;
+    # both become a failed image load, which pdf.py turns into an error naming the brief.
+    Image.MAX_IMAGE_PIXELS = job.max_image_pixels
+    warnings.simplefilter("error", Image.DecompressionBombWarning)
 
     key = (job.fonts_dir, job.pdf_variant)
     renderer = _RENDERERS.get(key)

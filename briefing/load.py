@@ -115,7 +115,9 @@ def _decode(path: Path, raw: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], dict[KeyPath, int], str, int]:
+def split_front_matter(
+    path: Path, text: str
+) -> tuple[dict[str, Any], dict[KeyPath, int], str, int]:
     """Split ``---``-delimited YAML front matter from the Markdown body."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":

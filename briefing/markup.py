@@ -27,7 +27,9 @@ from .sanitize import clean_html, find_disallowed
 log = logging.getLogger(__name__)
 
 _FENCE = re.compile(r"^(```|~~~)")
-_SECTION = re.compile(r"^##(?!#)\s+(?P<title>.*?)(?:\s*\{audiences\s*=\s*(?P<aud>[^}]*)\})?\s*#*\s*$")
+_SECTION = re.compile(
+    r"^##(?!#)\s+(?P<title>.*?)(?:\s*\{audiences\s*=\s*(?P<aud>[^}]*)\})?\s*#*\s*$"
+)
 _H1 = re.compile(r"^#(?!#)\s")
 _FN_DEF = re.compile(r"^\[\^(?P<id>[^\]\s]+)\]:[ \t]*(?P<text>.*)$")
 _FN_REF = re.compile(r"\[\^(?P<id>[^\]\s]+)\](?!:)")

@@ -246,7 +246,7 @@ def visible_text(html: str) -> str:
     from html.parser import HTMLParser
 
     class _Text(HTMLParser):
-        skip = {"head", "style", "script", "svg", "title"}
+        skip = frozenset({"head", "style", "script", "svg", "title"})
 
         def __init__(self) -> None:
             super().__init__(convert_charrefs=True)

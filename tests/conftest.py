@@ -31,7 +31,8 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Report, P
     out = tmp_path_factory.mktemp("dist")
     config = load_config(REPO)
     report = build(config, out_dir=out)
-    assert report.ok, [str(r.error) for r in report.results if r.error] + list(map(str, report.errors))
+    problems = [str(r.error) for r in report.results if r.error] + list(map(str, report.errors))
+    assert report.ok, problems
     return config, report, out
 
 

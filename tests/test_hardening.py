@@ -1,0 +1,180 @@
+"""Hostile content, limits and faults: each test fails when its protection is removed."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from briefing import workers
+from briefing.build import build, gather
+from briefing.config import load_config
+from briefing.errors import BriefError
+from briefing.load import read_source, split_front_matter
+from briefing.model import validate
+
+from .conftest import MINIMAL, write_brief
+from .helpers import pdfium_text
+
+HOSTILE = Path(__file__).parent / "hostile"
+EXPECTED = json.loads((HOSTILE / "expected.json").read_text(encoding="utf-8"))
+SECRET = "SECRET-MARKER-4f1c9e"
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        _Recorder.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server():
+    _Recorder.requests = []
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd.server_address[1], _Recorder.requests
+    httpd.shutdown()
+
+
+@pytest.mark.parametrize("name", sorted(k for k in EXPECTED if not k.startswith("_")))
+def test_hostile_brief_builds_to_an_error_or_a_safe_pdf(tmp_path, server, name):
+    port, requests = server
+    expect = EXPECTED[name]
+    (tmp_path / "secret.txt").write_text(f"{SECRET} root:x:0:0", encoding="utf-8")
+    text = (HOSTILE / name).read_text(encoding="utf-8").replace("__PORT__", str(port))
+    write_brief(tmp_path, "brief/index.md", text)
+    report = build(load_config(tmp_path), jobs=1)
+    errors = " ".join(str(r.error) for r in report.results if r.error)
+    errors += " ".join(map(str, report.errors))
+    for url in expect["refused"]:
+        assert "refused resource" in errors and url.replace("__PORT__", str(port)) in errors
+    assert requests == []  # the network was never reached
+    for pdf in (tmp_path / "dist").rglob("*.pdf"):
+        data = pdf.read_bytes()
+        assert SECRET.encode() not in data
+        content = " ".join(pdfium_text(pdf).split())
+        assert SECRET not in content and "root:x" not in content
+        assert "49" not in content.split()  # {{ 7*7 }} was never evaluated
+        for absent in expect["absent"]:
+            assert absent not in content, (pdf, absent)
+        for literal in expect["literal"]:
+            if literal.isascii():
+                assert literal.replace(" ", "") in content.replace(" ", ""), (pdf, literal)
+    if not expect["refused"]:
+        assert report.ok, errors
+
+
+def test_hung_render_is_killed_and_the_rest_of_the_build_goes_on(project, monkeypatch):
+    write_brief(project, "slow.md", MINIMAL)
+    write_brief(project, "fast.md", MINIMAL)
+    (project / "briefing.toml").write_text(
+        "[limits]\nrender_timeout = 4\n[audiences.executive]\nenabled = false\n"
+        "[audiences.public]\nenabled = false\n", encoding="utf-8")
+    real = workers.run_job
+
+    def hanging(job):
+        if job.name.startswith("slow/"):
+            time.sleep(3600)
+        return real(job)
+
+    monkeypatch.setattr(workers, "run_job", hanging)  # inherited by the forked workers
+    started = time.monotonic()
+    report = build(load_config(project), jobs=1)
+    assert time.monotonic() - started < 60
+    by_name = {r.name: r for r in report.results}
+    assert by_name["slow/full"].status == "failed"
+    assert "longer than 4 s" in str(by_name["slow/full"].error)
+    assert by_name["fast/full"].status == "built"
+
+
+def test_decompression_bomb_image_is_refused(project):
+    folder = project / "content" / "b"
+    folder.mkdir(parents=True)
+    Image.new("1", (6000, 6000)).save(folder / "bomb.png")  # 36 Mpx, a few KB on disk
+    write_brief(project, "b/index.md", MINIMAL + "\n![صورة](bomb.png)\n")
+    (project / "briefing.toml").write_text("[limits]\nmax_image_pixels = 1000000\n",
+                                           encoding="utf-8")
+    report = build(load_config(project), jobs=1)
+    full = next(r for r in report.results if r.name == "b/full")
+    assert full.status == "failed" and "bomb.png" in str(full.error)
+    assert not (project / "dist" / "b" / "full.pdf").exists()
+
+
+def test_oversized_brief_is_refused(project):
+    write_brief(project, "big.md", MINIMAL + "نص " * 200_000)
+    briefs, errors = gather(load_config(project))
+    assert not briefs and "the limit is 1,000,000" in str(errors[0])
+
+
+def test_unwritable_output_path_is_a_clear_error_without_partial_files(project):
+    write_brief(project, "b.md", MINIMAL)
+    out = project / "dist"
+    (out / "b").mkdir(parents=True)
+    (out / "b" / "full.pdf").mkdir()  # a folder where the PDF should go: os.replace fails
+    report = build(load_config(project), jobs=1)
+    full = next(r for r in report.results if r.name == "b/full")
+    assert full.status == "failed" and "cannot write output" in str(full.error)
+    assert not [p for p in (out / "b").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_corrupt_font_is_an_error_never_a_fallback(project, tmp_path_factory, monkeypatch):
+    from briefing import config as config_module
+
+    fonts = tmp_path_factory.mktemp("fonts")
+    for font in (config_module.builtin_dir("fonts")).glob("*.ttf"):
+        (fonts / font.name).write_bytes(font.read_bytes())
+    (fonts / "Amiri-Regular.ttf").write_bytes(b"this is not a font")
+    monkeypatch.setattr(config_module.Config, "fonts_dir", property(lambda self: fonts))
+    write_brief(project, "b.md", MINIMAL)
+    report = build(load_config(project), jobs=1)
+    assert not report.ok
+    assert all("Amiri-Regular.ttf" in str(r.error) for r in report.results)
+    assert not list((project / "dist").rglob("*.pdf"))
+
+
+# ------------------------------------------------------------------ property-based loading
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400))
+def test_any_bytes_give_a_brief_or_our_error(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("p") / "x.md"
+    path.write_bytes(data)
+    try:
+        validate(read_source(path))
+    except BriefError as exc:
+        assert str(exc).startswith(str(path))
+
+
+_yaml_ish = st.text(alphabet=st.sampled_from(list("-:[]{}#&*!|>'\"%@`, \n\tab1٢ت")), max_size=120)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_yaml_ish, st.text(max_size=200))
+def test_any_front_matter_and_body_give_a_brief_or_our_error(front, body):
+    text = f"---\ntitle: t\ndate: 2025-01-01\n{front}\n---\n{body}"
+    try:
+        meta, lines, rest, first = split_front_matter(Path("x.md"), text)
+        from briefing.load import Source
+        from briefing.markup import parse_body
+
+        source = Source(Path("x.md"), "x", Path("."), meta, lines, rest, first, "")
+        validate(source)
+        parse_body(rest, Path("x.md"), first)
+    except BriefError as exc:
+        assert str(exc).startswith("x.md")
