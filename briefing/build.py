@@ -220,7 +220,7 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
         edition, key, templates = by_name[job_result.name]
         emit(_publish(job_result, edition, key, templates, cache, out_dir, config))
 
-    _remove_stale(cache, editions, report, out_dir, config, emit)
+    _remove_stale(cache, briefs, editions, out_dir, config, emit)
     cache.save()
     write_manifest(out_dir, cache)
     return report
@@ -251,7 +251,8 @@ def _publish(job_result: JobResult, edition: Edition, key: str, templates: dict[
     previous = cache.entries.get(rel, {})
     built_at = previous.get("built_at") if previous.get("sha256") == result.sha256 else None
     cache.record(rel, key, sha256=result.sha256 or "", templates=templates,
-                 files=[brief.source.path.resolve().as_posix(), *job_result.served],
+                 files=[brief.source.path.resolve().as_posix(), *job_result.served,
+                        *_font_files(config)],
                  facts={"source": _rel(brief.source.path, config.root),
                         "audience": edition.audience, "pages": result.pages,
                         "fidelity": None if result.fidelity is None else round(result.fidelity, 4),
@@ -259,15 +260,17 @@ def _publish(job_result: JobResult, edition: Edition, key: str, templates: dict[
     return result
 
 
-def _remove_stale(cache: Cache, editions: list[Edition], report: Report, out_dir: Path,
+def _remove_stale(cache: Cache, briefs: list[Brief], editions: list[Edition], out_dir: Path,
                   config: Config, emit: Callable[[Result], None]) -> None:
-    """Remove outputs whose brief or audience is gone — never those of a brief that failed."""
+    """Remove outputs whose brief or audience is gone — never those of a brief that failed,
+    nor those of briefs this build was not asked about (``briefing build one.md``)."""
     planned = {_rel(e.output, out_dir) for e in editions}
-    failed_sources = {_rel(err.path, config.root) for err in report.errors if err.path}
+    built_sources = {_rel(b.source.path, config.root) for b in briefs}
     for rel in sorted(set(cache.entries) - planned):
         entry = cache.entries[rel]
-        if entry.get("source") in failed_sources:
-            continue
+        source = entry.get("source") or ""
+        if (config.root / source).exists() and source not in built_sources:
+            continue  # out of this build's scope, or failed to load this time
         path = out_dir / rel
         try:
             path.unlink(missing_ok=True)
@@ -349,6 +352,16 @@ def _resolver(env, cache: Cache) -> Callable[[str], str | None]:
                 f"{filename}:{cache.hashes.digest(filename)}"
         return memo[name]
     return resolve
+
+
+def _font_files(config: Config) -> list[str]:
+    """Every edition depends on the fonts folder. Not left to ``served``: a worker's one
+    FontConfiguration fetches each font once, so only its first document reports them."""
+    try:
+        return sorted(p.resolve().as_posix() for p in config.fonts_dir.iterdir()
+                      if p.suffix.lower() in {".ttf", ".otf", ".woff", ".woff2"})
+    except OSError:
+        return []
 
 
 def _config_key(config: Config, audience: str) -> str:
