@@ -59,9 +59,7 @@ from markupsafe import Markup
 from pydantic import (
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
-    StringConstraints,
     TypeAdapter,
     ValidationError,
     model_validator,
@@ -69,6 +67,7 @@ from pydantic import (
 
 from .errors import BriefError
 from .svgtext import svg_text
+from .values import ARABIC_INDIC_DIGITS, IsoDate, Strict, Text
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +106,8 @@ MAX_ITEMS = {"bar": 15, "column": 12, "line": 60, "key": 8}
 
 # -- model ---------------------------------------------------------------------------------
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 _TO_LATIN = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 _TO_ARABIC = str.maketrans("0123456789%", "٠١٢٣٤٥٦٧٨٩٪")
-_TO_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _number(value: Any) -> Any:
@@ -133,22 +129,7 @@ def _label(value: Any) -> Any:
     return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
-def _iso_date(value: Any) -> Any:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise ValueError(f"{value!r} is not a real calendar date") from exc
-    raise ValueError(f"date must be written YYYY-MM-DD, got {value!r}")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Datum(_Strict):
+class Datum(Strict):
     """One item of a figure: a bar, a column, a point of a line, or one key number."""
 
     # required except in line charts (there the date labels the point)
@@ -156,12 +137,12 @@ class Datum(_Strict):
     value: Annotated[float, BeforeValidator(_number), Field(allow_inf_nan=False)]
     unit: Text | None = None  # key figures: per item; charts: must agree with Figure.unit
     source: Text | None = None  # added to the caption's sources
-    date: Annotated[dt.date | None, BeforeValidator(_iso_date)] = None  # required in line charts
+    date: IsoDate | None = None  # required in line charts
     prefix: Text | None = None  # key figures only: "+" or «أكثر من», «نحو» before the number
     highlight: bool = False  # drawn in the accent colour
 
 
-class Figure(_Strict):
+class Figure(Strict):
     """A figure as written in the front matter or in a ```figure block."""
 
     kind: Literal["bar", "column", "line", "key"]
@@ -443,7 +424,7 @@ def localise_digits(text: str, digits: Digits) -> str:
     """
     if digits != "arabic" or _LATIN_LETTER.search(text):
         return text
-    return text.translate(_TO_ARABIC_DIGITS)
+    return text.translate(ARABIC_INDIC_DIGITS)
 
 
 def format_day(day: dt.date, digits: Digits = "arabic", pattern: str = "MMM y") -> str:

@@ -8,16 +8,12 @@ offending key (from :mod:`briefing.load`) and the key path.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
-    StringConstraints,
     ValidationError,
     field_validator,
 )
@@ -25,37 +21,10 @@ from pydantic import (
 from .errors import BriefError
 from .figures import Figure
 from .load import Source
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+from .values import IsoDate, Strict, Text
 
 
-def _iso_date(value: Any) -> Any:
-    """Accept only ``YYYY-MM-DD`` (YAML gives a date; a quoted string is fine too).
-
-    pydantic's lax mode would also take a Unix timestamp or a datetime; a brief's date is a
-    calendar day, and anything else is almost certainly a typo.
-    """
-    if isinstance(value, dt.datetime):
-        raise ValueError("date must be a day (YYYY-MM-DD), not a date and time")
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise ValueError(f"{value!r} is not a real calendar date") from exc
-    raise ValueError(f"date must be written YYYY-MM-DD, got {value!r}")
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Author(_Strict):
+class Author(Strict):
     name: Text
     affiliation: Text | None = None
 
@@ -64,7 +33,7 @@ def _author(value: Any) -> Any:
     return {"name": value} if isinstance(value, str) else value
 
 
-class English(_Strict):
+class English(Strict):
     """The optional English summary (its own page, left to right)."""
 
     title: Text
@@ -73,7 +42,7 @@ class English(_Strict):
     recommendations: list[Text] = Field(default_factory=list)
 
 
-class FrontMatter(_Strict):
+class FrontMatter(Strict):
     """Everything between the ``---`` lines. See the README for each key's meaning."""
 
     title: Text

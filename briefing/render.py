@@ -29,6 +29,7 @@ from .errors import BriefError
 from .load import Source
 from .markup import Body, Section, to_html, to_inline_html
 from .model import FrontMatter
+from .values import ARABIC_INDIC_DIGITS
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,6 @@ class NumberedSection:
 
 # ---------------------------------------------------------------------------- numbers and dates
 
-_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-
-
 def number(value: int | float, digits: str = "arabic", *, group: bool = True) -> str:
     """A number in the edition's digit style.
 
@@ -76,7 +74,7 @@ def number(value: int | float, digits: str = "arabic", *, group: bool = True) ->
     """
     system = "arab" if digits == "arabic" else "latn"
     text = format_decimal(value, locale="ar", numbering_system=system, group_separator=group)
-    return text.translate(_ARABIC_INDIC) if digits == "arabic" else text
+    return text.translate(ARABIC_INDIC_DIGITS) if digits == "arabic" else text
 
 
 def arabic_date(day: dt.date, digits: str = "arabic") -> str:

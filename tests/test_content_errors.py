@@ -93,7 +93,8 @@ def test_failed_rebuild_keeps_the_previous_good_pdf(project):
     path.write_text(MINIMAL + "\n![صورة](../../../etc/passwd)\n", encoding="utf-8")
     report = build(config)
     assert not report.ok
-    assert "refused resource" in str(report.results[0].error)
+    full = next(r for r in report.results if r.name == "b/full")
+    assert full.status == "failed" and "refused resource" in str(full.error)
     assert pdf.read_bytes() == good
     assert not [p for p in pdf.parent.iterdir() if p.name.startswith(".")]  # no temp files left
 
