@@ -106,10 +106,8 @@ def _render(job: RenderJob, result: JobResult) -> None:
     result.pages = rendered.pages
     result.served = rendered.served
     if job.expected_text is not None:
-        try:
-            from . import textlayer
-        except ImportError:  # TEMP until the text-layer module lands
-            return
+        from . import textlayer
+
 
         fidelity = min(textlayer.measure(rendered.data, job.expected_text),
                        key=lambda f: f.words)

@@ -41,12 +41,9 @@ class PdfRenderer:
         import weasyprint  # deferred: the CLI's --help must not pay for it
         from weasyprint.text.fonts import FontConfiguration
 
-        try:
-            from . import textlayer
-        except ImportError:  # TEMP until the text-layer module lands
-            textlayer = None
-        if textlayer is not None:
-            textlayer.install()
+        from . import textlayer
+
+        textlayer.install()
         check_fonts(fonts_dir)
         self._weasyprint = weasyprint
         self.pdf_variant = None if pdf_variant == "none" else pdf_variant

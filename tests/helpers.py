@@ -13,8 +13,14 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-_WORD = re.compile(r"[\w\u0600-\u06FF\u064B-\u065F\u0670]+")
+# Arabic letters, marks and digits; not Arabic punctuation (، ؛ ؟) which ends a word.
+_WORD = re.compile(r"(?:(?![\u060C\u061B\u061F\u066A-\u066D\u06D4])[\w\u0600-\u06FF])+")
 _MARKS = re.compile("[\u064B-\u065F\u0670\u0640]")  # tashkeel and tatweel
+# Invisible bidi controls: the text layer places some so that extractors order runs
+# correctly; they are not characters a reader types or searches for.
+_BIDI_CONTROLS = re.compile("[\u200E\u200F\u061C\u202A-\u202E\u2066-\u2069]")
+# A footnote call is printed right after its word ("كلمة١"): split it off, as search does.
+_CALL = re.compile(r"(?<=[^\W\d])(?=[٠-٩0-9])")
 
 
 def pdftotext(pdf: Path, *, first: int | None = None, last: int | None = None) -> str:
@@ -58,7 +64,8 @@ def fonts(pdf: Path) -> list[dict[str, str]]:
 
 
 def words(text: str, *, strip_marks: bool = False) -> list[str]:
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", _BIDI_CONTROLS.sub("", text))
+    text = _CALL.sub(" ", text)
     if strip_marks:
         text = _MARKS.sub("", text)
     return _WORD.findall(text)
@@ -78,7 +85,11 @@ def has_presentation_forms(text: str) -> bool:
 
 
 def markdown_words(md: str) -> str:
-    """The prose of a Markdown body: syntax, footnote markers, tables rules and marks removed."""
+    """The prose of a Markdown body: syntax, footnote markers, tables rules and marks removed.
+
+    Fenced blocks (chart data) are left out: charts are checked by tests/test_figures.py.
+    """
+    md = re.sub(r"^```.*?^```", " ", md, flags=re.S | re.M)
     md = re.sub(r"\[\^[^\]]+\]:?", " ", md)
     md = re.sub(r"\{audiences=[^}]*\}", " ", md)
     md = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", md)
