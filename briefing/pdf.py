@@ -44,6 +44,7 @@ class PdfRenderer:
         from . import textlayer
 
         textlayer.install()
+        _tag_languages()
         check_fonts(fonts_dir)
         self._weasyprint = weasyprint
         self.pdf_variant = None if pdf_variant == "none" else pdf_variant
@@ -70,6 +71,33 @@ class PdfRenderer:
         served = tuple(sorted({unquote(urlsplit(u).path) for u in fetcher.served
                                if u.startswith("file:")}))
         return RenderedPdf(data=data, pages=len(document.pages), served=served)
+
+
+def _tag_languages() -> None:
+    """Give structure elements with their own ``lang`` (the English summary) a ``/Lang``.
+
+    WeasyPrint 70 writes only the document-level ``/Lang``, so a screen reader would read the
+    English page with an Arabic voice. Its tag builder ``_build_box_tree`` is a recursive
+    generator looked up by module global, so wrapping it reaches every element. Idempotent.
+    """
+    import pydyf
+    from weasyprint.pdf import tags
+
+    original = tags._build_box_tree
+    if getattr(original, "_briefing_lang", False):
+        return
+
+    def build(box, parent, pdf, *args):  # type: ignore[no-untyped-def]
+        element = getattr(box, "element", None)
+        lang = element.get("lang") if element is not None and \
+            getattr(box, "element_tag", None) not in ("html", "body") else None
+        for struct in original(box, parent, pdf, *args):
+            if lang and isinstance(struct, pydyf.Dictionary) and "Lang" not in struct:
+                struct["Lang"] = pydyf.String(lang)
+            yield struct
+
+    build._briefing_lang = True  # type: ignore[attr-defined]
+    tags._build_box_tree = build
 
 
 def check_fonts(fonts_dir: Path, names: Sequence[str] | None = None) -> None:
