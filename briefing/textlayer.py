@@ -582,6 +582,11 @@ def _extent(matrix, pieces):
     return matrix[4] + left, matrix[4] + right
 
 
+def _last_glyph_start(matrix, pieces):
+    """Left x (user space) of the rightmost glyph drawn for a box."""
+    return matrix[4] + max(g.x for piece in pieces for g in piece.members)
+
+
 _TOUCH = 0.5   # boxes closer than this (pt) are visually adjacent
 
 
@@ -595,7 +600,9 @@ class _LineState:
       groups and put the part before the call at the end of the line: the call
       and the text touching it on its right are blanked for pdfium and given
       to the unit touching it on its left (pdfium keeps one unit's text in
-      order).
+      order).  The box after the call may reach under it (a comma's advance
+      can be wider than the room Pango gave it): it touches when its
+      rightmost glyph starts no further right than the call ends.
     Only boxes that touch (same baseline, no gap) are joined, so table cells
     and columns are never merged.  Blanking rewrites an already emitted
     '/WPT' span of the same page stream.
@@ -656,7 +663,12 @@ class _LineState:
             self._restore_call()
             self.reset(stream.stream, y)
         first = owners[0]
-        touching_call = (self.call is not None and abs(right - self.call['left']) <= _TOUCH)
+        # The text after a call may reach under it: a glyph's advance (Amiri's
+        # comma) can be wider than the room Pango gave it.  Touching means the
+        # box's rightmost glyph starts no further right than the call ends.
+        touching_call = (self.call is not None and left < self.call['left']
+                         and right >= self.call['left'] - _TOUCH
+                         and _last_glyph_start(matrix, pieces) <= self.call['right'] + _TOUCH)
         previous = self.boxes[-1] if self.boxes else None
         if touching_call and first.rtl and first.kind != 'n':
             chain = self.call['chain']
@@ -666,6 +678,7 @@ class _LineState:
                     self.stream[index] = _pdfium_span(_NOT_PRINTABLE)
             self.boxes = [box for box in self.boxes if box not in chain]
             self.call = None
+            STATS['call_joined'] += 1
         elif (self.call is None and previous is not None and previous['open_word']
               and abs(previous['left'] - right) <= _TOUCH and first.start == 0
               and first.kind == 'w' and first.rtl):
