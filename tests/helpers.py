@@ -18,7 +18,7 @@ _WORD = re.compile(r"(?:(?![\u060C\u061B\u061F\u066A-\u066D\u06D4])[\w\u0600-\u0
 _MARKS = re.compile("[\u064B-\u065F\u0670\u0640]")  # tashkeel and tatweel
 # Invisible bidi controls: the text layer places some so that extractors order runs
 # correctly; they are not characters a reader types or searches for.
-_BIDI_CONTROLS = re.compile("[\u200E\u200F\u061C\u202A-\u202E\u2066-\u2069]")
+BIDI_CONTROLS = re.compile("[\u200E\u200F\u061C\u202A-\u202E\u2066-\u2069]")
 # A footnote call is printed right after its word ("كلمة١"): split it off, as search does.
 _CALL = re.compile(r"(?<=[^\W\d])(?=[٠-٩0-9])")
 
@@ -64,7 +64,7 @@ def fonts(pdf: Path) -> list[dict[str, str]]:
 
 
 def words(text: str, *, strip_marks: bool = False) -> list[str]:
-    text = unicodedata.normalize("NFC", _BIDI_CONTROLS.sub("", text))
+    text = unicodedata.normalize("NFC", BIDI_CONTROLS.sub("", text))
     text = _CALL.sub(" ", text)
     if strip_marks:
         text = _MARKS.sub("", text)
