@@ -8,11 +8,13 @@ process, in a worker process, or on another machine.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import fcntl
 import importlib.metadata
 import json
 import logging
+import mimetypes
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -183,7 +185,7 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
         if on_result:
             on_result(result)
 
-    todo: list[tuple[Edition, RenderJob, str, dict[str, str]]] = []
+    todo: list[tuple[Edition, RenderJob, str, dict[str, str], list[Path]]] = []
     for edition in editions:
         rel = _rel(edition.output, out_dir)
         key = digest_json([edition.brief.source.digest, config_keys[edition.audience]])
@@ -203,12 +205,14 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
             continue
         templates = {n: resolvers[edition.audience](n) or ""
                      for n in sorted(env.loader.used)}  # type: ignore[union-attr]
-        todo.append((edition, _job(edition, html, config, remote=scheduler is not None),
-                     key, templates))
+        logos = _logos_shown(html, config)
+        todo.append((edition, _job(edition, html, config, remote=scheduler is not None,
+                                   logos=logos), key, templates, logos))
     if on_plan:
         on_plan(len(todo))
 
-    by_name = {job.name: (edition, key, templates) for edition, job, key, templates in todo}
+    by_name = {job.name: (edition, key, templates, logos)
+               for edition, job, key, templates, logos in todo}
     if scheduler:
         results = run_dask([t[1] for t in todo], scheduler=scheduler,
                            timeout=config.limits.render_timeout * max(1, len(todo)))
@@ -217,8 +221,8 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
                             timeout=config.limits.render_timeout,
                             memory_mb=config.limits.worker_memory_mb)
     for job_result in results:
-        edition, key, templates = by_name[job_result.name]
-        emit(_publish(job_result, edition, key, templates, cache, out_dir, config))
+        edition, key, templates, logos = by_name[job_result.name]
+        emit(_publish(job_result, edition, key, templates, cache, out_dir, config, logos))
 
     _remove_stale(cache, briefs, editions, out_dir, config, emit)
     cache.save()
@@ -227,7 +231,7 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
 
 
 def _publish(job_result: JobResult, edition: Edition, key: str, templates: dict[str, str],
-             cache: Cache, out_dir: Path, config: Config) -> Result:
+             cache: Cache, out_dir: Path, config: Config, logos: list[Path]) -> Result:
     """Write one finished PDF in place and record it; a failure leaves the old PDF alone."""
     brief = edition.brief
     result = Result(edition.name, brief.source.path, edition.output, "failed",
@@ -252,7 +256,7 @@ def _publish(job_result: JobResult, edition: Edition, key: str, templates: dict[
     built_at = previous.get("built_at") if previous.get("sha256") == result.sha256 else None
     cache.record(rel, key, sha256=result.sha256 or "", templates=templates,
                  files=[brief.source.path.resolve().as_posix(), *job_result.served,
-                        *_font_files(config)],
+                        *_font_files(config), *(p.as_posix() for p in logos)],
                  facts={"source": _rel(brief.source.path, config.root),
                         "audience": edition.audience, "pages": result.pages,
                         "fidelity": None if result.fidelity is None else round(result.fidelity, 4),
@@ -320,8 +324,14 @@ def output_lock(out_dir: Path, *, wait: bool) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _job(edition: Edition, html: str, config: Config, *, remote: bool) -> RenderJob:
+def _job(edition: Edition, html: str, config: Config, *, remote: bool,
+         logos: Iterable[Path] = ()) -> RenderJob:
     brief = edition.brief
+    if remote:  # a remote worker cannot read the project's files: logos go inside the HTML
+        for logo in logos:
+            mime = mimetypes.guess_type(logo.name)[0] or "application/octet-stream"
+            data = base64.b64encode(logo.read_bytes()).decode()
+            html = html.replace(logo.as_uri(), f"data:{mime};base64,{data}")
     audience = config.audiences[edition.audience]
     folder = brief.source.folder
     return RenderJob(
@@ -340,6 +350,14 @@ def _job(edition: Edition, html: str, config: Config, *, remote: bool) -> Render
         min_fidelity=config.build.min_fidelity,
         bundle=bundle_folder(folder, config.limits.max_resource_bytes) if remote else None,
     )
+
+
+def _logos_shown(html: str, config: Config) -> list[Path]:
+    """The configured logo files this edition's HTML shows (absolute, resolved)."""
+    logos = {config.branding.logo} | {a.branding.logo for a in config.audiences.values()
+                                       if a.branding is not None}
+    paths = sorted((config.root / logo).resolve() for logo in logos if logo)
+    return [p for p in paths if p.as_uri() in html]
 
 
 def _resolver(env, cache: Cache) -> Callable[[str], str | None]:

@@ -12,16 +12,21 @@ reports a worker that dies. Workers import WeasyPrint once and keep one FontConf
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing as mp
 import os
 import resource
+import signal
+import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 
-from .job import JobResult, RenderJob, run_job
+from .job import JobResult, RenderJob, _unbundle, run_job
 
 
 @dataclass
@@ -32,8 +37,12 @@ class _Worker:
     started: float = 0.0
 
 
-def _serve(conn: Connection, memory_mb: int) -> None:
+def _serve(conn: Connection, memory_mb: int, parent_end: Connection | None = None,
+           parent_pid: int | None = None) -> None:
     """Worker main loop: receive a job, send back its result, until told to stop."""
+    if parent_end is not None:
+        parent_end.close()  # a forked worker holding both ends would never see EOF
+    _die_with_parent(parent_pid)
     if memory_mb:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -67,7 +76,8 @@ def run_local(jobs: Iterable[RenderJob], *, processes: int, timeout: float,
 
     def start() -> _Worker:
         parent, child = ctx.Pipe()
-        process = ctx.Process(target=_serve, args=(child, memory_mb), daemon=True)
+        process = ctx.Process(target=_serve, args=(child, memory_mb, parent, os.getpid()),
+                              daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent)
@@ -100,16 +110,16 @@ def run_local(jobs: Iterable[RenderJob], *, processes: int, timeout: float,
                         result = _died(worker, job)
                         _replace(workers, worker, start)
                         worker = workers[-1]
+                    feed(worker)  # before yielding: the worker renders while we publish
                     yield result
-                    feed(worker)
                 elif now - worker.started >= timeout:
                     worker.process.kill()
                     worker.process.join()
+                    _replace(workers, worker, start)
+                    feed(workers[-1])
                     yield JobResult(job.name, error=f"render took longer than {timeout:g} s; "
                                     "the worker was stopped", error_path=job.source,
                                     seconds=now - worker.started)
-                    _replace(workers, worker, start)
-                    feed(workers[-1])
     finally:
         for worker in workers:
             with contextlib.suppress(OSError):
@@ -118,6 +128,23 @@ def run_local(jobs: Iterable[RenderJob], *, processes: int, timeout: float,
             worker.process.join(timeout=5)
             if worker.process.is_alive():
                 worker.process.kill()
+
+
+def _die_with_parent(parent_pid: int | None) -> None:
+    """Linux: have the kernel kill this worker when the build process dies, even by SIGKILL.
+
+    Otherwise an orphaned worker renders on and, having inherited the file descriptor of the
+    output folder's lock across fork, keeps the next build waiting.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover
+        return
+    if parent_pid is not None and os.getppid() != parent_pid:  # it died before prctl
+        os._exit(1)
 
 
 def _died(worker: _Worker, job: RenderJob) -> JobResult:
@@ -141,7 +168,7 @@ def run_dask(jobs: Iterable[RenderJob], *, scheduler: str, timeout: float) -> It
     except ImportError as exc:  # pragma: no cover - optional dependency
         raise RuntimeError("--scheduler needs Dask: pip install 'briefing[dask]'") from exc
     with Client(scheduler, timeout=30) as client:
-        futures = {client.submit(run_job, job, pure=False): job for job in jobs}
+        futures = {client.submit(run_remote, job, pure=False): job for job in jobs}
         for future in as_completed(futures):
             job = futures[future]
             try:
@@ -149,3 +176,25 @@ def run_dask(jobs: Iterable[RenderJob], *, scheduler: str, timeout: float) -> It
             except Exception as exc:  # a worker lost or an exception inside Dask itself
                 yield JobResult(job.name, error=f"remote render failed: {exc}",
                                 error_path=job.source)
+
+
+def run_remote(job: RenderJob) -> JobResult:
+    """:func:`run_job` on another machine: the brief's folder is recreated from the job's
+    bundle, and the files the render loaded are reported under their names on the submitting
+    machine (its build cache hashes them there), not under this worker's temporary folder."""
+    if job.bundle is None:
+        return run_job(job)
+    with tempfile.TemporaryDirectory(prefix="briefing-job-") as tmp:
+        here = _unbundle(job, Path(tmp))
+        result = run_job(here)
+    homes = [(Path(here.folder), Path(job.folder)), (Path(here.fonts_dir), Path(job.fonts_dir))]
+
+    def home(path: str) -> str:
+        for local, original in homes:
+            if Path(path).is_relative_to(local):
+                return (original / Path(path).relative_to(local)).as_posix()
+        return path
+    result.served = tuple(sorted({home(p) for p in result.served}))
+    if result.error_path is not None:
+        result.error_path = home(result.error_path)
+    return result

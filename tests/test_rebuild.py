@@ -1,0 +1,315 @@
+"""Incremental builds: exactly which outputs each kind of change rebuilds, byte-identical
+rebuilds, one build at a time per output folder, and a build killed mid-run.
+
+The selection tests run render jobs in the test process (``inproc``): which editions are rebuilt
+is decided by the build and its cache before any job is run, and an in-process renderer keeps
+each build to a fraction of a second. The tests that start ``briefing build`` as a process use
+the real worker pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import briefing.build as build_module
+from briefing.build import build
+from briefing.cache import CACHE_NAME
+from briefing.config import Config, builtin_dir, load_config
+from briefing.job import run_job
+
+from .conftest import MINIMAL, write_brief
+
+AUDIENCES = ("full", "executive", "public")  # english needs an `english:` block: not built
+
+
+def brief_text(n: int, extra: str = "") -> str:
+    return MINIMAL.replace("نصّ عربي قصير للتجربة.", f"نصّ عربي قصير للتجربة رقم {n}. {extra}")
+
+
+def editions(*slugs: str, audiences: tuple[str, ...] = AUDIENCES) -> set[str]:
+    return {f"{s}/{a}" for s in slugs for a in audiences}
+
+
+def names(report, status: str = "built") -> set[str]:
+    return {r.name for r in report.results if r.status == status}
+
+
+@pytest.fixture
+def inproc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Render in this process, one job after the other (see the module docstring)."""
+    monkeypatch.setattr(build_module, "run_local", lambda jobs, **kw: map(run_job, jobs))
+
+
+@pytest.fixture
+def site(project: Path, inproc) -> Path:
+    """A project with briefs a, b, c, built once (9 outputs)."""
+    for n, slug in enumerate("abc"):
+        write_brief(project, f"{slug}.md", brief_text(n))
+    report = run(project)
+    assert names(report) == editions("a", "b", "c") and report.ok
+    return project
+
+
+def run(root: Path, **kwargs):
+    report = build(load_config(root), out_dir=root / "out", **kwargs)
+    assert not report.errors, [str(e) for e in report.errors]
+    return report
+
+
+def manifest(root: Path) -> dict:
+    return json.loads((root / "out" / "manifest.json").read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------- what is rebuilt
+
+def test_noop_and_touch_rebuild_nothing(site: Path):
+    report = run(site)
+    assert names(report) == set() and names(report, "skipped") == editions("a", "b", "c")
+    later = time.time() + 60
+    for path in [*site.glob("content/*.md")]:
+        os.utime(path, (later, later))  # touched, same bytes: hashed again, not rendered
+    report = run(site)
+    assert names(report) == set() and len(names(report, "skipped")) == 9
+
+
+def test_editing_a_brief_rebuilds_only_its_editions(site: Path):
+    write_brief(site, "b.md", brief_text(1, "جملة مضافة."))
+    before = manifest(site)
+    report = run(site)
+    assert names(report) == editions("b")
+    assert names(report, "skipped") == editions("a", "c")
+    was = {o["path"]: o["sha256"] for o in before["outputs"]}
+    changed = {o["path"] for o in manifest(site)["outputs"] if was[o["path"]] != o["sha256"]}
+    # the executive edition has no body sections: rebuilt, but to the same bytes
+    assert changed == {"b/full.pdf", "b/public.pdf"}
+
+
+def test_template_of_one_audience_rebuilds_only_that_audience(site: Path):
+    css = site / "templates" / "css" / "executive.css"
+    css.parent.mkdir(parents=True)
+    shutil.copy(builtin_dir("templates") / "css" / "executive.css", css)
+    # a project override now shadows the built-in file: a change for the editions using it
+    assert names(run(site)) == editions("a", "b", "c", audiences=("executive",))
+    css.write_text(css.read_text(encoding="utf-8") + "\nh1 { letter-spacing: 0; }\n",
+                   encoding="utf-8")
+    assert names(run(site)) == editions("a", "b", "c", audiences=("executive",))
+    # a template no built edition uses changes nothing
+    english = site / "templates" / "css" / "english.css"
+    english.write_text("p { color: red; }\n", encoding="utf-8")
+    assert names(run(site)) == set()
+    # the house CSS is used by every edition
+    house = site / "templates" / "css" / "brief.css"
+    house.write_text((builtin_dir("templates") / "css" / "brief.css").read_text(
+        encoding="utf-8") + "\n/* house */\n", encoding="utf-8")
+    assert names(run(site)) == editions("a", "b", "c")
+    # removing an override falls back to the built-in file: a change again
+    css.unlink()
+    assert names(run(site)) == editions("a", "b", "c", audiences=("executive",))
+
+
+def test_config_edits_rebuild_the_audiences_they_affect(site: Path):
+    toml = site / "briefing.toml"
+    toml.write_text('[audiences.executive]\nmarking = "للاستخدام الداخلي"\n', encoding="utf-8")
+    assert names(run(site)) == editions("a", "b", "c", audiences=("executive",))
+    toml.write_text('[audiences.executive]\nmarking = "للاستخدام الداخلي"\n\n'
+                    '[branding.palette]\nprimary = "#224466"\n', encoding="utf-8")
+    assert names(run(site)) == editions("a", "b", "c")
+    # settings of the build machinery, not of the output, rebuild nothing
+    toml.write_text('[build]\njobs = 3\n\n[limits]\nrender_timeout = 100\n'
+                    'worker_memory_mb = 2000\n\n'
+                    '[audiences.executive]\nmarking = "للاستخدام الداخلي"\n\n'
+                    '[branding.palette]\nprimary = "#224466"\n', encoding="utf-8")
+    assert names(run(site)) == set()
+    # an audience switched off: its outputs are removed and reported
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[audiences.public]\nenabled = false\n',
+                    encoding="utf-8")
+    report = run(site)
+    assert names(report) == set()
+    assert names(report, "removed") == editions("a", "b", "c", audiences=("public",))
+    assert not list((site / "out").glob("*/public.pdf"))
+    assert {o["audience"] for o in manifest(site)["outputs"]} == {"full", "executive"}
+
+
+def test_replacing_a_font_rebuilds_everything(project: Path, inproc,
+                                              monkeypatch: pytest.MonkeyPatch):
+    fonts = project / "fonts"
+    shutil.copytree(builtin_dir("fonts"), fonts)
+    monkeypatch.setattr(Config, "fonts_dir", property(lambda self: fonts))
+    for n, slug in enumerate("ab"):
+        write_brief(project, f"{slug}.md", brief_text(n))
+    assert names(run(project)) == editions("a", "b")
+    assert names(run(project)) == set()
+    shutil.copy(builtin_dir("fonts") / "NotoSans-Bold.ttf", fonts / "NotoSans-Regular.ttf")
+    assert names(run(project)) == editions("a", "b")
+
+
+def test_deleting_a_brief_removes_and_reports_its_outputs(site: Path):
+    (site / "content" / "b.md").unlink()
+    report = run(site)
+    assert names(report) == set()
+    assert names(report, "removed") == editions("b")
+    assert names(report, "skipped") == editions("a", "c")
+    assert not (site / "out" / "b").exists()
+    assert {o["source"] for o in manifest(site)["outputs"]} == {"content/a.md", "content/c.md"}
+
+
+def test_a_broken_brief_keeps_its_previous_outputs(site: Path):
+    good = (site / "out" / "b" / "full.pdf").read_bytes()
+    write_brief(site, "b.md", "---\ntitle: x\n---\n")  # no date: fails validation
+    report = build(load_config(site), out_dir=site / "out")
+    assert len(report.errors) == 1 and names(report) == set()
+    assert names(report, "removed") == set()
+    assert (site / "out" / "b" / "full.pdf").read_bytes() == good
+    assert "content/b.md" in {o["source"] for o in manifest(site)["outputs"]}
+
+
+def test_force_rebuilds_everything(site: Path):
+    assert names(run(site, force=True)) == editions("a", "b", "c")
+
+
+@pytest.mark.parametrize("garbage", [b"{not json", b'{"version": 999, "entries": {}}', b"[]"])
+def test_unreadable_or_foreign_cache_warns_and_rebuilds_all(site: Path, garbage: bytes,
+                                                            caplog: pytest.LogCaptureFixture):
+    (site / "out" / CACHE_NAME).write_bytes(garbage)
+    caplog.set_level(logging.WARNING)
+    report = run(site)
+    assert names(report) == editions("a", "b", "c")
+    assert any("unreadable build cache" in r.getMessage() for r in caplog.records)
+    assert names(run(site)) == set()  # and the cache is good again
+
+
+def test_deleted_or_edited_output_is_rebuilt(site: Path):
+    (site / "out" / "a" / "full.pdf").unlink()
+    (site / "out" / "c" / "public.pdf").write_bytes(b"%PDF-1.7 edited by hand")
+    assert names(run(site)) == {"a/full", "c/public"}
+
+
+# ------------------------------------------------------------------------- reproducibility
+
+def test_same_inputs_give_byte_identical_pdfs_and_manifest(project: Path):
+    for n, slug in enumerate("ab"):
+        write_brief(project, f"{slug}.md", brief_text(n))
+    config = load_config(project)
+    first, second = project / "out1", project / "out2"
+    assert build(config, out_dir=first, jobs=2).ok
+    pdfs = {p.relative_to(first): p.read_bytes() for p in first.rglob("*.pdf")}
+    manifest1 = (first / "manifest.json").read_bytes()
+    assert len(pdfs) == 6
+    # --force into the same folder: same bytes, same manifest (built_at kept for equal PDFs)
+    assert names(build(config, out_dir=first, jobs=1, force=True)) == editions("a", "b")
+    assert {p.relative_to(first): p.read_bytes() for p in first.rglob("*.pdf")} == pdfs
+    assert (first / "manifest.json").read_bytes() == manifest1
+    # a fresh folder: same PDFs; manifest entries equal but for the time they were built
+    assert build(config, out_dir=second, jobs=2).ok
+    assert {p.relative_to(second): p.read_bytes() for p in second.rglob("*.pdf")} == pdfs
+
+    def entries(folder: Path) -> list[dict]:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return [{k: v for k, v in o.items() if k != "built_at"} for o in data["outputs"]]
+    assert entries(first) == entries(second)
+
+
+# ------------------------------------------------------------------------- processes
+
+@pytest.fixture
+def cli():
+    """Start ``briefing build`` processes; any still running at the end of the test is killed."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(root: Path, *args: str) -> subprocess.Popen[str]:
+        started.append(_popen(root, *args))
+        return started[-1]
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def _popen(root: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "briefing", "build", "--root", str(root), "--out",
+         str(root / "out"), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def wait_for(predicate, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def big_project(root: Path, count: int) -> None:
+    """Briefs long enough that a build of them takes a few seconds with one worker."""
+    body = "\n\n".join(f"## القسم {i}\n\n" + "فقرة عربية طويلة للتجربة والاختبار. " * 60
+                       for i in range(1, 5))
+    for n in range(count):
+        write_brief(root, f"long{n:02}.md", brief_text(n) + "\n" + body)
+
+
+def test_second_build_waits_for_the_first(project: Path, cli):
+    big_project(project, 3)
+    first = cli(project, "--jobs", "1")
+    wait_for(lambda: any((project / "out").glob("*/*.pdf")) or first.poll() is not None)
+    assert first.poll() is None, "the first build finished before the second one started"
+    second = cli(project, "--jobs", "1")
+    out1, err1 = first.communicate(timeout=120)
+    out2, err2 = second.communicate(timeout=120)
+    assert first.returncode == 0, err1
+    assert second.returncode == 0, err2
+    assert "another build is running on this output folder; waiting" in err2
+    assert out1.strip().splitlines()[-1].startswith("9 built, 0 skipped")
+    # it ran after the first one, not beside it: everything was already built
+    assert out2.strip().splitlines()[-1].startswith("0 built, 9 skipped")
+
+
+def test_killed_build_leaves_earlier_outputs_and_manifest_intact(project: Path, cli):
+    big_project(project, 3)
+    done = cli(project, "--jobs", "2")
+    assert done.wait(timeout=120) == 0
+    old_pdfs = {p: p.read_bytes() for p in (project / "out").rglob("*.pdf")}
+    old_manifest = (project / "out" / "manifest.json").read_bytes()
+    assert len(old_pdfs) == 9
+    for n in range(3):  # every brief changes: every PDF will be replaced
+        path = project / "content" / f"long{n:02}.md"
+        path.write_text(path.read_text(encoding="utf-8") + "\nسطر جديد.\n", encoding="utf-8")
+
+    killed = cli(project, "--jobs", "1")
+    wait_for(lambda: any(p.read_bytes() != b for p, b in old_pdfs.items())
+             or killed.poll() is not None)
+    assert killed.poll() is None, "the build finished before it could be killed"
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=10)
+
+    replaced = [p for p, b in old_pdfs.items() if p.read_bytes() != b]
+    assert 1 <= len(replaced) < 9
+    for path in old_pdfs:  # every PDF is whole: the old one or a complete new one
+        data = path.read_bytes()
+        assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+        subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True)
+    assert (project / "out" / "manifest.json").read_bytes() == old_manifest
+
+    again = cli(project, "--jobs", "2")
+    out, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    built = int(out.strip().splitlines()[-1].split()[0])
+    assert 9 - len(replaced) <= built <= 9  # the rest; published-but-unrecorded ones too
+    data = json.loads((project / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert len(data["outputs"]) == 9
+    for entry in data["outputs"]:
+        pdf = (project / "out" / entry["path"]).read_bytes()
+        assert hashlib.sha256(pdf).hexdigest() == entry["sha256"]
+    assert not list((project / "out").rglob("*.tmp"))
