@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import fcntl
+import hashlib
 import importlib.metadata
 import json
 import logging
@@ -26,7 +27,7 @@ from .cache import CACHE_VERSION, Cache, digest_json
 from .config import Config, default_jobs
 from .errors import BriefError
 from .job import JobResult, RenderJob, bundle_folder, job_roots
-from .load import find_briefs, read_source
+from .load import find_briefs, read_source, slug_of
 from .markup import parse_body
 from .model import validate
 from .publish import atomic_write, check_unique
@@ -172,62 +173,122 @@ def build(
 def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bool, jobs: int,
                   scheduler: str | None, on_result: Callable[[Result], None] | None,
                   on_plan: Callable[[int], None] | None) -> Report:
-    briefs, errors = gather(config, paths)
-    report = Report(errors=errors)
-    editions = plan(briefs, config, out_dir)
+    report = Report()
     cache = Cache.load(out_dir, _stamp())
     environments = {name: make_environment(config, name) for name in config.audiences}
     resolvers = {name: _resolver(env, cache) for name, env in environments.items()}
     config_keys = {name: _config_key(config, name) for name in config.audiences}
+    plan_key = digest_json([config.paths.output_name, out_dir.resolve().as_posix(),
+                            sorted(config_keys.items())])
 
     def emit(result: Result) -> None:
         report.results.append(result)
         if on_result:
             on_result(result)
 
-    todo: list[tuple[Edition, RenderJob, str, dict[str, str], list[Path]]] = []
-    for edition in editions:
-        rel = _rel(edition.output, out_dir)
-        key = digest_json([edition.brief.source.digest, config_keys[edition.audience]])
-        if not force and cache.fresh(rel, key, resolvers[edition.audience], edition.output):
-            entry = cache.entries[rel]
-            emit(Result(edition.name, edition.brief.source.path, edition.output, "skipped",
-                        pages=entry.get("pages"), fidelity=entry.get("fidelity"),
-                        sha256=entry.get("sha256")))
-            continue
-        env = environments[edition.audience]
-        env.loader.used = {}  # type: ignore[union-attr]
-        try:
-            html = render_html(edition.brief, config, edition.audience, env)
-        except BriefError as exc:
-            emit(Result(edition.name, edition.brief.source.path, edition.output, "failed",
-                        error=exc))
-            continue
-        templates = {n: resolvers[edition.audience](n) or ""
-                     for n in sorted(env.loader.used)}  # type: ignore[union-attr]
-        logos = _logos_shown(html, config)
-        todo.append((edition, _job(edition, html, config, remote=scheduler is not None,
-                                   logos=logos), key, templates, logos))
-    if on_plan:
-        on_plan(len(todo))
+    def key_of(digest: str, audience: str) -> str:
+        return digest_json([digest, config_keys[audience]])
 
-    by_name = {job.name: (edition, key, templates, logos)
-               for edition, job, key, templates, logos in todo}
+    def is_fresh(output: Path, digest: str, audience: str) -> bool:
+        rel = _rel(output, out_dir)
+        return not force and cache.fresh(rel, key_of(digest, audience), resolvers[audience],
+                                         output)
+
+    def skipped(name: str, source: Path, output: Path) -> Result:
+        entry = cache.entries[_rel(output, out_dir)]
+        return Result(name, source, output, "skipped", pages=entry.get("pages"),
+                      fidelity=entry.get("fidelity"), sha256=entry.get("sha256"))
+
+    # 1. Briefs whose bytes, plan and outputs are all unchanged are not even parsed: that is
+    #    what keeps a no-op rebuild of a large catalogue well under a second.
+    try:
+        files = find_briefs(paths or [config.content_dir])
+    except BriefError as exc:
+        report.errors.append(exc)
+        files = []
+    unchanged: set[str] = set()
+    to_load: list[Path] = []
+    for path in files:
+        rel = _rel(path, config.root)
+        record = cache.sources.get(rel)
+        digest = _digest(path)
+        if record and digest and record.get("digest") == digest and \
+                record.get("plan") == plan_key and all(
+                    is_fresh(out_dir / out, digest, aud) for out, aud in record["outputs"]):
+            unchanged.add(rel)
+            for out, aud in record["outputs"]:
+                emit(skipped(f"{slug_of(path)}/{aud}", path, out_dir / out))
+        else:
+            to_load.append(path)
+
+    # 2. The others are loaded and validated (errors are collected, not raised) ...
+    briefs: list[Brief] = []
+    for path in to_load:
+        try:
+            briefs.append(load_brief(path, config))
+        except BriefError as exc:
+            report.errors.append(exc)
+    editions = plan(briefs, config, out_dir)
+    for brief in briefs:
+        rel = _rel(brief.source.path, config.root)
+        cache.sources[rel] = {
+            "digest": brief.source.digest, "plan": plan_key,
+            "outputs": [[_rel(e.output, out_dir), e.audience] for e in editions
+                        if e.brief is brief]}
+    stale = []
+    for edition in editions:
+        if is_fresh(edition.output, edition.brief.source.digest, edition.audience):
+            emit(skipped(edition.name, edition.brief.source.path, edition.output))
+        else:
+            stale.append(edition)
+    if on_plan:
+        on_plan(len(stale))
+
+    # 3. ... and each stale edition becomes a render job, made as a worker asks for it, so the
+    #    workers start on the first PDF while the HTML of the next ones is being written.
+    by_name: dict[str, tuple[Edition, str, dict[str, str], tuple[Path, ...]]] = {}
+
+    def make_jobs() -> Iterator[RenderJob]:
+        for edition in stale:
+            env = environments[edition.audience]
+            env.used = {}  # type: ignore[attr-defined]
+            try:
+                html = render_html(edition.brief, config, edition.audience, env)
+            except BriefError as exc:
+                emit(Result(edition.name, edition.brief.source.path, edition.output, "failed",
+                            error=exc))
+                continue
+            templates = {n: resolvers[edition.audience](n) or ""
+                         for n in sorted(env.used)}  # type: ignore[attr-defined]
+            logos = _logos_shown(html, config)
+            job = _job(edition, html, config, remote=scheduler is not None, logos=logos)
+            by_name[job.name] = (edition, key_of(edition.brief.source.digest, edition.audience),
+                                 templates, logos)
+            yield job
+
     if scheduler:
-        results = run_dask([t[1] for t in todo], scheduler=scheduler,
-                           timeout=config.limits.render_timeout * max(1, len(todo)))
+        results = run_dask(make_jobs(), scheduler=scheduler,
+                           timeout=config.limits.render_timeout)
     else:
-        results = run_local([t[1] for t in todo], processes=jobs,
+        results = run_local(make_jobs(), processes=jobs,
                             timeout=config.limits.render_timeout,
                             memory_mb=config.limits.worker_memory_mb)
     for job_result in results:
         edition, key, templates, logos = by_name[job_result.name]
         emit(_publish(job_result, edition, key, templates, cache, out_dir, config, logos))
 
-    _remove_stale(cache, briefs, editions, out_dir, config, emit)
+    current = unchanged | {_rel(b.source.path, config.root) for b in briefs}
+    _remove_stale(cache, current, out_dir, config, emit)
     cache.save()
     write_manifest(out_dir, cache)
     return report
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _publish(job_result: JobResult, edition: Edition, key: str, templates: dict[str, str],
@@ -264,16 +325,18 @@ def _publish(job_result: JobResult, edition: Edition, key: str, templates: dict[
     return result
 
 
-def _remove_stale(cache: Cache, briefs: list[Brief], editions: list[Edition], out_dir: Path,
-                  config: Config, emit: Callable[[Result], None]) -> None:
+def _remove_stale(cache: Cache, current: set[str], out_dir: Path, config: Config,
+                  emit: Callable[[Result], None]) -> None:
     """Remove outputs whose brief or audience is gone — never those of a brief that failed,
-    nor those of briefs this build was not asked about (``briefing build one.md``)."""
-    planned = {_rel(e.output, out_dir) for e in editions}
-    built_sources = {_rel(b.source.path, config.root) for b in briefs}
+    nor those of briefs this build was not asked about (``briefing build one.md``).
+
+    ``current``: the briefs (paths relative to the project) this build planned from.
+    """
+    planned = {out for rel in current for out, _ in cache.sources.get(rel, {}).get("outputs", [])}
     for rel in sorted(set(cache.entries) - planned):
         entry = cache.entries[rel]
         source = entry.get("source") or ""
-        if (config.root / source).exists() and source not in built_sources:
+        if (config.root / source).exists() and source not in current:
             continue  # out of this build's scope, or failed to load this time
         path = out_dir / rel
         try:
@@ -285,6 +348,8 @@ def _remove_stale(cache: Cache, briefs: list[Brief], editions: list[Edition], ou
             continue
         del cache.entries[rel]
         emit(Result(rel.removesuffix(".pdf"), Path(entry.get("source", "")), path, "removed"))
+    for source in [s for s in cache.sources if not (config.root / s).exists()]:
+        del cache.sources[source]
 
 
 def write_manifest(out_dir: Path, cache: Cache) -> None:

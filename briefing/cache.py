@@ -27,7 +27,7 @@ from .publish import atomic_write
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 CACHE_NAME = ".briefing-cache.json"
 
 
@@ -58,6 +58,9 @@ class Cache:
     path: Path
     stamp: str  # package + WeasyPrint + cache-format versions
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: per brief (path relative to the project): its digest, the plan it was made with and its
+    #: outputs — so an unchanged brief is not even parsed on the next build
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     hashes: FileHashes = field(default_factory=FileHashes)
 
     @classmethod
@@ -74,10 +77,11 @@ class Cache:
                 log.info("cache from another briefing/WeasyPrint version: rebuilding all")
                 return cache
             cache.entries = dict(data["entries"])
+            cache.sources = dict(data.get("sources", {}))
             cache.hashes.known = dict(data.get("files", {}))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("%s: unreadable build cache (%s); rebuilding everything", path, exc)
-            cache.entries = {}
+            cache.entries, cache.sources = {}, {}
             cache.hashes = FileHashes()
         return cache
 
@@ -85,7 +89,7 @@ class Cache:
         used = {p for e in self.entries.values() for p in e.get("files", {})}
         files = {p: v for p, v in self.hashes.known.items() if p in used}
         data = {"version": CACHE_VERSION, "stamp": self.stamp, "entries": self.entries,
-                "files": files}
+                "sources": self.sources, "files": files}
         atomic_write(self.path, json.dumps(data, ensure_ascii=False, indent=1,
                                            sort_keys=True).encode())
 

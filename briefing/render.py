@@ -24,6 +24,7 @@ from babel.numbers import format_decimal
 from hijridate import Gregorian
 from markupsafe import Markup
 
+from . import figures
 from .config import Audience, Config
 from .errors import BriefError
 from .load import Source
@@ -103,12 +104,11 @@ def make_environment(config: Config, audience: str) -> jinja2.Environment:
     prefixes: dict[str, jinja2.BaseLoader] = {"base": builtin}
     if project.is_dir():
         prefixes["theme"] = jinja2.FileSystemLoader(str(project))
-    loader = TrackingLoader(jinja2.ChoiceLoader(
+    loader = ResolvingLoader(jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader([str(d) for d in dirs]), jinja2.PrefixLoader(prefixes)]
     ))
-    env = jinja2.Environment(
+    env = TrackingEnvironment(
         loader=loader,
-        cache_size=0,  # every render goes through the loader, so TrackingLoader sees it all
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -121,27 +121,34 @@ def make_environment(config: Config, audience: str) -> jinja2.Environment:
     env.filters["hijri_date"] = lambda d: hijri_date(d, digits)
     env.filters["english_date"] = english_date
     env.filters["css_string"] = css_string
-    try:
-        from . import figures  # optional stage: charts and key-figure panels
-    except ImportError:  # pragma: no cover - figures module absent in minimal installs
-        pass
-    else:
-        figures.register(env)
+    figures.register(env)
     return env
 
 
-class TrackingLoader(jinja2.BaseLoader):
-    """Records which template files a render used: the build cache depends on exactly those."""
+class TrackingEnvironment(jinja2.Environment):
+    """Records which templates a render used: the build cache depends on exactly those.
+
+    ``{% extends %}``, ``{% include %}`` and the figures stage all go through
+    ``get_template``, so recording there sees every template while keeping Jinja's cache.
+    """
+
+    used: dict[str, str]
+
+    def get_template(self, name, parent=None, globals=None):  # type: ignore[no-untyped-def]
+        template = super().get_template(name, parent, globals)
+        self.__dict__.setdefault("used", {})[template.name or str(name)] = template.filename or ""
+        return template
+
+
+class ResolvingLoader(jinja2.BaseLoader):
+    """The override chain, plus :meth:`resolve` for the build cache's freshness check."""
 
     def __init__(self, inner: jinja2.BaseLoader) -> None:
         self.inner = inner
-        self.used: dict[str, str] = {}  # template name → file it resolved to
 
     def get_source(self, environment: jinja2.Environment, template: str
                    ) -> tuple[str, str | None, Callable[[], bool] | None]:
-        source, filename, uptodate = self.inner.get_source(environment, template)
-        self.used[template] = filename or ""
-        return source, filename, uptodate
+        return self.inner.get_source(environment, template)
 
     def resolve(self, environment: jinja2.Environment, template: str) -> str | None:
         """The file ``template`` resolves to now (None when it no longer exists)."""
