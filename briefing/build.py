@@ -9,6 +9,7 @@ process, in a worker process, or on another machine.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import fcntl
 import hashlib
@@ -201,6 +202,7 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
 
     # 1. Briefs whose bytes, plan and outputs are all unchanged are not even parsed: that is
     #    what keeps a no-op rebuild of a large catalogue well under a second.
+    _remove_leftovers(out_dir)
     try:
         files = find_briefs(paths or [config.content_dir])
     except BriefError as exc:
@@ -282,6 +284,14 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
     cache.save()
     write_manifest(out_dir, cache)
     return report
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Temporary files of a build that was killed while writing (we hold the lock: no other
+    build is writing now)."""
+    for tmp in out_dir.rglob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def _digest(path: Path) -> str | None:

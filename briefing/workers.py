@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from .errors import BriefError
 from .job import JobResult, RenderJob, _unbundle, run_job
 
 
@@ -167,7 +168,11 @@ def run_dask(jobs: Iterable[RenderJob], *, scheduler: str, timeout: float) -> It
         from distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - optional dependency
         raise RuntimeError("--scheduler needs Dask: pip install 'briefing[dask]'") from exc
-    with Client(scheduler, timeout=30) as client:
+    try:
+        client = Client(scheduler, timeout=15)
+    except (OSError, TimeoutError) as exc:
+        raise BriefError(None, f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    with client:
         futures = {client.submit(run_remote, job, pure=False): job for job in jobs}
         for future in as_completed(futures):
             job = futures[future]
