@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import multiprocessing as mp
 import os
 import resource
@@ -45,6 +46,13 @@ def _serve(conn: Connection, memory_mb: int, parent_end: Connection | None = Non
         parent_end.close()  # a forked worker holding both ends would never see EOF
     _die_with_parent(parent_pid)
     if memory_mb:
+        # Import what a render needs first: the cap is for documents, and a library that cannot
+        # even be mapped would be reported as a confusing ImportError.
+        import PIL.Image  # noqa: F401
+        import weasyprint  # noqa: F401
+
+        from . import pdf, textlayer  # noqa: F401
+
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     while True:
@@ -56,13 +64,24 @@ def _serve(conn: Connection, memory_mb: int, parent_end: Connection | None = Non
             return
         try:
             result = run_job(job)
-        except MemoryError:
-            result = JobResult(job.name, error=f"ran out of memory (limit {memory_mb} MB)",
-                               error_path=job.source)
         except Exception as exc:  # a bug, not a content error: report it, keep the worker
+            if memory_mb and _out_of_memory(exc):
+                result = JobResult(job.name, error="ran out of memory (limits.worker_memory_mb "
+                                   f"= {memory_mb})", error_path=job.source)
+                conn.send(result)
+                continue
             result = JobResult(job.name, error=f"internal error while rendering: {exc!r}\n"
                                + traceback.format_exc(), error_path=job.source)
         conn.send(result)
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """MemoryError, or a library that could not map memory under the worker's cap."""
+    if isinstance(exc, MemoryError):
+        return True
+    if isinstance(exc, OSError) and exc.errno == errno.ENOMEM:
+        return True
+    return "failed to map segment" in str(exc) or "Cannot allocate memory" in str(exc)
 
 
 def run_local(jobs: Iterable[RenderJob], *, processes: int, timeout: float,

@@ -186,3 +186,15 @@ def test_any_front_matter_and_body_give_a_brief_or_our_error(front, body):
         parse_body(rest, Path("x.md"), first)
     except BriefError as exc:
         assert str(exc).startswith("x.md")
+
+
+def test_worker_memory_cap_fails_the_edition_not_the_build(project):
+    write_brief(project, "b.md", MINIMAL)
+    (project / "briefing.toml").write_text(
+        "[limits]\nworker_memory_mb = 64\n[audiences.executive]\nenabled = false\n"
+        "[audiences.public]\nenabled = false\n", encoding="utf-8")
+    report = build(load_config(project), jobs=1)  # returns: the build itself survives
+    full = next(r for r in report.results if r.name == "b/full")
+    assert full.status == "failed"
+    assert "memory" in str(full.error)
+    assert not (project / "dist" / "b" / "full.pdf").exists()
