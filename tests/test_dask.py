@@ -17,21 +17,23 @@ import sys
 import time
 from pathlib import Path
 
+import distributed  # noqa: F401 - a test dependency: fail loudly if it is missing
 import pytest
 
-distributed = pytest.importorskip("distributed")
+import briefing.build as build_module
+from briefing.build import build
+from briefing.cache import CACHE_NAME
+from briefing.config import load_config
 
-import briefing.build as build_module  # noqa: E402
-from briefing.build import build  # noqa: E402
-from briefing.cache import CACHE_NAME  # noqa: E402
-from briefing.config import load_config  # noqa: E402
-
-from .conftest import write_brief  # noqa: E402
-from .test_rebuild import brief_text, editions, names  # noqa: E402
+from .conftest import write_brief
+from .test_rebuild import brief_text, editions, names
 
 CHART = """<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100" viewBox="0 0 200 100">
 <rect x="10" y="10" width="{w}" height="80" fill="#1f3a5f"/></svg>
 """
+
+# the `dask` command of the Python running the tests (a venv's, not one found on PATH)
+DASK = str(Path(sys.executable).with_name("dask"))
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +47,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):
     workdir.mkdir()
     env = dict(os.environ)
     procs = [subprocess.Popen(
-        ["dask", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+        [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
          "--scheduler-file", str(info)], cwd=tmp, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
@@ -54,7 +56,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):
             assert time.monotonic() < deadline, "the scheduler did not start"
             time.sleep(0.1)
         procs.append(subprocess.Popen(
-            ["dask", "worker", "--scheduler-file", str(info), "--host", "127.0.0.1",
+            [DASK, "worker", "--scheduler-file", str(info), "--host", "127.0.0.1",
              "--no-nanny", "--nthreads", "1", "--no-dashboard",
              "--local-directory", str(workdir)], cwd=workdir, env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
