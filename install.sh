@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian/Ubuntu machine to built sample briefs:
 #   system libraries (Pango for WeasyPrint, libharfbuzz-subset0 for fast font subsetting,
-#   poppler-utils/qpdf for the tests, Chromium for the preview test), a virtual environment in
+#   poppler-utils/qpdf/tesseract (Arabic) for the tests, Chromium for the preview test), a virtual environment in
 #   .venv with briefing and its test tools, then `briefing build` of content/ into dist/.
 # Pass --no-build to skip the sample build (CI does, the tests build what they need).
 set -euo pipefail
@@ -13,7 +13,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   python3 python3-venv python3-pip
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
-  poppler-utils qpdf
+  poppler-utils qpdf tesseract-ocr tesseract-ocr-ara
   chromium
 )
 missing=()

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-import distributed  # noqa: F401 - a test dependency: fail loudly if it is missing
+import distributed  # a test dependency: fail loudly if it is missing
 import pytest
 
 import briefing.build as build_module

@@ -20,8 +20,6 @@ WORDS_TARGET = 0.99
 # visual order.  Arabic-majority pages come back at the target.
 CHARS_TARGET = {'pdftotext': 0.985, 'pdfium': 0.99}
 
-needs_poppler = pytest.mark.skipif(shutil.which('pdftotext') is None,
-                                   reason='poppler-utils (pdftotext) not installed')
 
 
 def _render(html_path=None, string=None, **options):
@@ -61,7 +59,7 @@ def _installed_for_module():
 
 
 @pytest.mark.parametrize('extractor', [
-    pytest.param('pdftotext', marks=needs_poppler), 'pdfium'])
+    'pdftotext', 'pdfium'])
 def test_corpus_round_trips(fixed_pdf, expected, extractor):
     (result,) = textlayer.measure(fixed_pdf, expected, (extractor,))
     assert result.presentation_forms == 0
@@ -70,7 +68,7 @@ def test_corpus_round_trips(fixed_pdf, expected, extractor):
 
 
 @pytest.mark.parametrize('extractor', [
-    pytest.param('pdftotext', marks=needs_poppler), 'pdfium'])
+    'pdftotext', 'pdfium'])
 def test_corpus_without_fix_is_below_target(plain_pdf, expected, extractor):
     """Proves the round-trip test can fail: WeasyPrint alone loses words."""
     (result,) = textlayer.measure(plain_pdf, expected, (extractor,))
