@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import re
 import threading
 import time
@@ -198,3 +199,25 @@ def test_worker_memory_cap_fails_the_edition_not_the_build(project):
     assert full.status == "failed"
     assert "memory" in str(full.error)
     assert not (project / "dist" / "b" / "full.pdf").exists()
+
+
+def test_full_disk_is_a_clear_error_and_keeps_the_old_pdf(project, monkeypatch):
+    import errno
+
+    from briefing import publish
+
+    path = write_brief(project, "b.md", MINIMAL)
+    assert build(load_config(project), jobs=1).ok
+    pdf = project / "dist" / "b" / "full.pdf"
+    good = pdf.read_bytes()
+    path.write_text(MINIMAL.replace("نصّ عربي", "نصّ عربي معدَّل"), encoding="utf-8")
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(publish.os, "fsync", no_space)  # the disk fills while writing
+    # each PDF fails to publish, then so does the cache: the build stops with a clear error
+    with pytest.raises(BriefError, match="No space left on device"):
+        build(load_config(project), jobs=1)
+    assert pdf.read_bytes() == good
+    assert not [p for p in pdf.parent.iterdir() if p.name.endswith(".tmp")]
