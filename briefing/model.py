@@ -69,27 +69,31 @@ class FrontMatter(Strict):
 
 
 def validate(source: Source) -> FrontMatter:
-    """Validate a loaded brief's front matter, raising one clear error for the first problem."""
+    """Validate a loaded brief's front matter; every problem is reported, each with its line."""
     try:
         return FrontMatter.model_validate(source.meta)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        key = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
-        if err["type"] == "extra_forbidden":
-            message = f"unknown key '{key}'"
-            allowed = _allowed_keys(loc[:-1])
-            if allowed:
-                message += f" (allowed: {', '.join(allowed)})"
-        elif err["type"] == "missing":
-            message = f"missing required key '{key}'"
-        else:
-            message = f"{key}: {_clean(err['msg'])}"
-        more = len(exc.errors()) - 1
-        if more:
-            message += f" (and {more} more problem{'s' if more > 1 else ''})"
-        line = source.line_of(loc) if err["type"] != "missing" else source.line_of(loc[:-1])
-        raise BriefError(source.path, message, line) from None
+        problems = [_problem(source, err) for err in exc.errors()]
+        problems.sort(key=lambda p: p.line or 0)
+        first = problems[0]
+        raise BriefError(first.path, first.message, first.line, also=problems[1:]) from None
+
+
+def _problem(source: Source, err: Any) -> BriefError:
+    """One pydantic error as ``path:line: message`` naming the key."""
+    loc = tuple(err["loc"])
+    key = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
+    if err["type"] == "extra_forbidden":
+        message = f"unknown key '{key}'"
+        allowed = _allowed_keys(loc[:-1])
+        if allowed:
+            message += f" (allowed: {', '.join(allowed)})"
+    elif err["type"] == "missing":
+        message = f"missing required key '{key}'"
+    else:
+        message = f"{key}: {_clean(err['msg'])}"
+    line = source.line_of(loc) if err["type"] != "missing" else source.line_of(loc[:-1])
+    return BriefError(source.path, message, line)
 
 
 def _clean(msg: str) -> str:

@@ -102,3 +102,16 @@ def test_failed_rebuild_keeps_the_previous_good_pdf(project):
 def test_section_marked_for_unknown_audience_is_an_error(project):
     text = MINIMAL + "\n## سرّي {audiences=ministers}\n\nنص.\n"
     assert "unknown audience 'ministers'" in error_for(project, text)
+
+
+def test_every_problem_of_a_brief_is_reported_with_its_line(project):
+    message = error_for(project, "---\ntitle: x\ndate: 2025-13-01\nkey_point: [a]\nnumber: x\n---\n")
+    path = project / "content" / "x.md"
+    assert message.splitlines() == [
+        f"{path}:3: date: '2025-13-01' is not a real calendar date",
+        f"{path}:4: unknown key 'key_point' (allowed: title, subtitle, date, authors, series, "
+        "number, summary, key_points, recommendations, sources, keywords, audiences, figures, "
+        "english)",
+        f"{path}:5: number: Input should be a valid integer, unable to parse string as an "
+        "integer",
+    ]
