@@ -105,7 +105,8 @@ def test_section_marked_for_unknown_audience_is_an_error(project):
 
 
 def test_every_problem_of_a_brief_is_reported_with_its_line(project):
-    message = error_for(project, "---\ntitle: x\ndate: 2025-13-01\nkey_point: [a]\nnumber: x\n---\n")
+    text = "---\ntitle: x\ndate: 2025-13-01\nkey_point: [a]\nnumber: x\n---\n"
+    message = error_for(project, text)
     path = project / "content" / "x.md"
     assert message.splitlines() == [
         f"{path}:3: date: '2025-13-01' is not a real calendar date",
