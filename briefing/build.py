@@ -208,6 +208,11 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
     except BriefError as exc:
         report.errors.append(exc)
         files = []
+    clashes = _slug_clashes(files, config)
+    for path, other in clashes.items():
+        report.errors.append(BriefError(path, f"another brief has the same name '{slug_of(path)}'"
+                                        f" ({other}); rename one: they would write the same PDFs"))
+    files = [f for f in files if f not in clashes]
     unchanged: set[str] = set()
     to_load: list[Path] = []
     for path in files:
@@ -284,6 +289,21 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
     cache.save()
     write_manifest(out_dir, cache)
     return report
+
+
+def _slug_clashes(files: list[Path], config: Config) -> dict[Path, Path]:
+    """Briefs that share a slug (``x.md`` and ``x/index.md``), against the whole content folder
+    so that building one file cannot overwrite another brief's PDFs."""
+    everyone = {f.resolve(): f for f in files}
+    if config.content_dir.is_dir():
+        for f in find_briefs([config.content_dir]):
+            everyone.setdefault(f.resolve(), f)
+    by_slug: dict[str, list[Path]] = {}
+    for real in sorted(everyone):
+        by_slug.setdefault(slug_of(real), []).append(real)
+    asked = {f.resolve() for f in files}
+    return {everyone[real]: everyone[next(o for o in group if o != real)]
+            for group in by_slug.values() if len(group) > 1 for real in group if real in asked}
 
 
 def _remove_leftovers(out_dir: Path) -> None:
@@ -414,7 +434,7 @@ def _job(edition: Edition, html: str, config: Config, *, remote: bool,
         source=str(brief.source.path),
         html=html,
         folder=str(folder),
-        roots=job_roots(config, folder),
+        roots=job_roots(config, brief.source.own_folder),
         fonts_dir=str(config.fonts_dir),
         pdf_variant=config.build.pdf_variant,
         allow_remote=tuple(config.security.allow_remote),
@@ -423,7 +443,8 @@ def _job(edition: Edition, html: str, config: Config, *, remote: bool,
         max_pages=audience.max_pages,
         expected_text=visible_text(html) if config.build.text_check else None,
         min_fidelity=config.build.min_fidelity,
-        bundle=bundle_folder(folder, config.limits.max_resource_bytes) if remote else None,
+        bundle=(bundle_folder(brief.source.own_folder, config.limits.max_resource_bytes)
+                if brief.source.own_folder else {}) if remote else None,
     )
 
 

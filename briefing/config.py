@@ -113,6 +113,16 @@ class Paths(_Section):
     templates: str = "templates"  #: the house theme (overrides the built-in one)
     output_name: str = "{slug}/{audience}.pdf"  #: relative to output; {slug} and {audience}
 
+    @field_validator("output_name")
+    @classmethod
+    def _one_path_per_output(cls, value: str) -> str:
+        # Without both fields two editions would claim one file and overwrite each other.
+        if "{slug}" not in value or "{audience}" not in value or not value.endswith(".pdf"):
+            raise ValueError("must contain {slug} and {audience} and end in .pdf")
+        if value.startswith("/") or ".." in value.split("/"):
+            raise ValueError("must be a relative path inside the output folder")
+        return value
+
 
 class Limits(_Section):
     max_source_bytes: int = Field(1_000_000, gt=0)  #: largest brief file accepted

@@ -142,13 +142,13 @@ def bundle_folder(folder: Path, limit: int) -> dict[str, bytes]:
     return files
 
 
-def job_roots(config: Config, folder: Path) -> tuple[str, ...]:
-    """What a brief may load: fonts, the template folders (logos, assets), its own folder."""
-    dirs = [config.fonts_dir, builtin_dir("templates"), config.root / config.paths.templates,
-            folder]
-    if any(a.branding and a.branding.logo for a in config.audiences.values()) or \
-            config.branding.logo:
-        logos = [config.branding.logo] + [a.branding.logo for a in config.audiences.values()
-                                          if a.branding and a.branding.logo]
-        dirs += [(config.root / logo).parent for logo in logos if logo]
-    return tuple(str(d) for d in dirs if d.is_dir())
+def job_roots(config: Config, own_folder: Path | None) -> tuple[str, ...]:
+    """What a brief may load: fonts, the template folders (theme assets), its own folder (if
+    it has one) and the configured logo files themselves (not the folders they are in)."""
+    roots = [config.fonts_dir, builtin_dir("templates"), config.root / config.paths.templates]
+    if own_folder is not None:
+        roots.append(own_folder)
+    logos = [config.branding.logo] + [a.branding.logo for a in config.audiences.values()
+                                      if a.branding and a.branding.logo]
+    roots += [config.root / logo for logo in logos if logo]
+    return tuple(str(r) for r in roots if r.exists())

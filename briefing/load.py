@@ -37,6 +37,13 @@ class Source:
     body_line: int  # file line on which the body starts (1-based)
     digest: str = field(repr=False)  # sha256 of the raw bytes, for the build cache
 
+    @property
+    def own_folder(self) -> Path | None:
+        """The folder whose files (images) the brief may load: ``content/<slug>/`` for an
+        ``index.md`` brief; none for a flat ``content/<slug>.md``, whose folder is shared with
+        every other brief."""
+        return self.folder if self.path.name == "index.md" else None
+
     def line_of(self, loc: Iterable[str | int]) -> int:
         """The file line of the deepest known key on ``loc`` (1 when nothing better is known)."""
         loc = tuple(loc)

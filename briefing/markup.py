@@ -34,6 +34,7 @@ _H1 = re.compile(r"^#(?!#)\s")
 _FN_DEF = re.compile(r"^\[\^(?P<id>[^\]\s]+)\]:[ \t]*(?P<text>.*)$")
 _FN_REF = re.compile(r"\[\^(?P<id>[^\]\s]+)\](?!:)")
 _TOKEN = re.compile("\ue000(\\d+)\ue001")
+_TOKEN_CHARS = dict.fromkeys(range(0xE000, 0xE004))
 _BLOCK_TOKEN = re.compile("<p>\ue002(\\d+)\ue003</p>|\ue002(\\d+)\ue003")
 
 #: A hook that turns a fenced ```` ```figure ```` block into trusted HTML (set by the renderer).
@@ -94,7 +95,8 @@ def parse_body(
     body: str, path: Path, first_line: int, blocks: BlockRenderer | None = None
 ) -> Body:
     """Split the body into sections and convert each to HTML."""
-    lines = body.split("\n")
+    # The placeholders below use private-use characters; content must not be able to forge one.
+    lines = body.translate(_TOKEN_CHARS).split("\n")
     notes, lines = _extract_footnotes(lines, path, first_line)
     used: set[str] = set()
     note_html: list[str] = []

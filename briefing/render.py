@@ -159,8 +159,16 @@ class ResolvingLoader(jinja2.BaseLoader):
 
 
 def css_string(value: str) -> Markup:
-    """Quote text for a CSS ``content:`` string (config values in margin boxes)."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    """Quote text for a CSS ``content:`` string inside the document's ``<style>``.
+
+    The text can come from a brief (the series or title in the running header), so every ASCII
+    character that is not a letter, digit or space is written as a CSS escape: nothing in it can
+    end the string, the rule or the ``<style>`` element (``</style>`` would otherwise let content
+    inject raw HTML past the sanitiser). Non-ASCII text (Arabic) cannot do either and stays as is.
+    """
+    escaped = "".join(
+        c if c.isalnum() or c == " " or ord(c) > 127 else f"\\{ord(c):x} " for c in value
+    )
     return Markup(f'"{escaped}"')
 
 

@@ -526,7 +526,8 @@ class _Handler(BaseHTTPRequestHandler):
         if config is None or audience not in config.audiences:
             return self._not_found()
         path = preview.briefs(config).get(slug)
-        if path is None or any(part.startswith(".") for part in rel) or \
+        # only an index.md brief has a folder of its own (a flat brief shares content/)
+        if path is None or path.name != "index.md" or any(p.startswith(".") for p in rel) or \
                 rel[-1].lower().endswith(".md"):
             return self._not_found()
         self._file(path.parent, rel, config.limits.max_resource_bytes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -138,11 +139,24 @@ def test_missing_template_and_template_syntax_error(project):
     assert f"{project / 'templates' / 'brief.html'}:3: template syntax error" in str(full.error)
 
 
-def test_two_outputs_claiming_one_path_is_an_error(project):
-    write_brief(project, "b.md", MINIMAL)
+def test_two_outputs_can_never_claim_one_path(project):
     (project / "briefing.toml").write_text(
         "[paths]\noutput_name = '{slug}.pdf'\n", encoding="utf-8")
+    with pytest.raises(BriefError, match=re.escape("must contain {slug} and {audience}")):
+        load_config(project)
+    (project / "briefing.toml").unlink()
+    # two briefs with one name would write the same PDFs: both fail, the old PDFs stay
+    write_brief(project, "x.md", MINIMAL)
     config = load_config(project)
-    briefs, _ = gather(config)
-    with pytest.raises(BriefError, match="two outputs claim this path"):
-        plan(briefs, config, project / "dist")
+    assert build(config, jobs=1).ok
+    pdf = project / "dist" / "x" / "full.pdf"
+    good = pdf.read_bytes()
+    write_brief(project, "x/index.md", MINIMAL.replace("عنوان تجريبي", "عنوان آخر"))
+    report = build(config, jobs=1)
+    flat, folder = project / "content" / "x.md", project / "content" / "x" / "index.md"
+    assert sorted(str(e) for e in report.errors) == [
+        f"{flat}: another brief has the same name 'x' ({folder}); "
+        "rename one: they would write the same PDFs",
+        f"{folder}: another brief has the same name 'x' ({flat}); "
+        "rename one: they would write the same PDFs"]
+    assert pdf.read_bytes() == good

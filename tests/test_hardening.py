@@ -221,3 +221,36 @@ def test_full_disk_is_a_clear_error_and_keeps_the_old_pdf(project, monkeypatch):
         build(load_config(project), jobs=1)
     assert pdf.read_bytes() == good
     assert not [p for p in pdf.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_front_matter_cannot_break_out_of_the_stylesheet(project):
+    """The series is printed by CSS (running header): `</style>` in it must stay text."""
+    other = write_brief(project, "other/index.md", MINIMAL.replace("نصّ عربي", SECRET))
+    attack = ('"a</style><a rel=attachment href=\'../other/index.md\'>x</a>'
+              '<img src=\'file:///etc/passwd\'><style>"')
+    write_brief(project, "y/index.md", MINIMAL.replace("date:", f"series: {attack}\ndate:"))
+    report = build(load_config(project), [project / "content" / "y" / "index.md"], jobs=1)
+    assert report.ok, [str(r.error) for r in report.results]
+    for pdf in (project / "dist" / "y").glob("*.pdf"):
+        data = pdf.read_bytes()
+        assert b"/EmbeddedFile" not in data and SECRET.encode() not in data, pdf
+        assert other.read_bytes() not in data
+    header = pdfium_text(project / "dist" / "y" / "full.pdf")
+    for word in ("style", "attachment", "passwd"):  # printed as text in the running header
+        assert word in header
+
+
+def test_flat_brief_cannot_load_another_briefs_files(project):
+    folder = project / "content" / "other"
+    folder.mkdir(parents=True)
+    Image.new("RGB", (10, 10)).save(folder / "private.png")
+    write_brief(project, "flat.md", MINIMAL + "\n![صورة](other/private.png)\n")
+    report = build(load_config(project), jobs=1)
+    full = next(r for r in report.results if r.name == "flat/full")
+    assert full.status == "failed"
+    assert "refused resource" in str(full.error) and "private.png" in str(full.error)
+
+
+def test_placeholder_characters_in_content_cannot_crash_the_build(project):
+    write_brief(project, "b.md", MINIMAL + "\nنص \ue0007\ue001 و\ue0029\ue003 هنا.\n")
+    assert build(load_config(project), jobs=1).ok

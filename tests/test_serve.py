@@ -32,8 +32,8 @@ BROKEN = "---\ntitle: عنوان\ndate: 2025-01-01\nkeyword: y\n---\n\nنص.\n"
 
 @pytest.fixture
 def server(project: Path) -> Iterator[PreviewServer]:
-    write_brief(project, "demo.md", MINIMAL)
-    (project / "content" / "pic.svg").write_text(
+    write_brief(project, "demo/index.md", MINIMAL)
+    (project / "content" / "demo" / "pic.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>', encoding="utf-8")
     with PreviewServer(project, host="127.0.0.1", port=0) as preview:
         _wait_until_watching(preview, project)
@@ -79,7 +79,7 @@ def test_live_preview_in_chromium(server: PreviewServer, project: Path) -> None:
 
     started = time.monotonic()
     base = server.url.rstrip("/")
-    brief = project / "content" / "demo.md"
+    brief = project / "content" / "demo" / "index.md"
     with sync_playwright() as pw:
         # No skip: if chromium cannot start here, this test fails with Playwright's message.
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -102,11 +102,11 @@ def test_live_preview_in_chromium(server: PreviewServer, project: Path) -> None:
             # Break the front matter: the page shows path:line: message; the server still answers.
             brief.write_text(BROKEN, encoding="utf-8")
             expect(page.locator("pre.error")).to_contain_text(
-                "content/demo.md:4: unknown key 'keyword'", timeout=10_000)
+                "content/demo/index.md:4: unknown key 'keyword'", timeout=10_000)
             status, _, body = _get(f"{base}/demo/full/")
-            assert status == 500 and "demo.md:4: unknown key" in body.decode()
+            assert status == 500 and "demo/index.md:4: unknown key" in body.decode()
             status, _, body = _get(f"{base}/")
-            assert status == 200 and "demo.md:4" in body.decode()
+            assert status == 200 and "demo/index.md:4" in body.decode()
 
             # Fix it: the same page comes back.
             brief.write_text(MINIMAL, encoding="utf-8")
@@ -142,7 +142,7 @@ def test_serves_only_the_brief_folder_and_fonts(server: PreviewServer) -> None:
     assert _get(f"{base}/_fonts/Amiri-Regular.ttf")[0] == 200
     status, headers, _ = _get(f"{base}/demo/full/pic.svg")
     assert status == 200 and "sandbox" in headers["Content-Security-Policy"]
-    assert _get(f"{base}/demo/full/demo.md")[0] == 404  # sources are not resources
+    assert _get(f"{base}/demo/full/index.md")[0] == 404  # sources are not resources
     for path in ["/../../etc/passwd", "/_fonts/../config.py", "/_fonts/%2e%2e/config.py",
                  "/_fonts/..%2fconfig.py", "/demo/full/../../../etc/passwd",
                  "/demo/full/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/demo/full//etc/passwd",
