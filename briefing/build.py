@@ -114,12 +114,29 @@ def load_brief(path: Path, config: Config) -> Brief:
 
 def gather(config: Config, paths: Iterable[Path] = ()) -> tuple[list[Brief], list[BriefError]]:
     """Load and validate every brief; errors are collected, not raised."""
-    briefs: list[Brief] = []
-    errors: list[BriefError] = []
+    files, errors = find(config, paths)
+    briefs, load_errors = load_all(files, config)
+    return briefs, errors + load_errors
+
+
+def find(config: Config, paths: Iterable[Path] = ()) -> tuple[list[Path], list[BriefError]]:
+    """The brief files under ``paths`` (default: the content folder), without those whose
+    name another brief also has (they would write the same PDFs: both are errors)."""
     try:
         files = find_briefs(list(paths) or [config.content_dir])
     except BriefError as exc:
         return [], [exc]
+    clashes = _slug_clashes(files, config)
+    errors = [BriefError(path, f"another brief has the same name '{slug_of(path)}' ({other}); "
+                         "rename one: they would write the same PDFs")
+              for path, other in clashes.items()]
+    return [f for f in files if f not in clashes], errors
+
+
+def load_all(files: Iterable[Path], config: Config) -> tuple[list[Brief], list[BriefError]]:
+    """:func:`load_brief` for each file; errors are collected, not raised."""
+    briefs: list[Brief] = []
+    errors: list[BriefError] = []
     for path in files:
         try:
             briefs.append(load_brief(path, config))
@@ -203,16 +220,7 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
     # 1. Briefs whose bytes, plan and outputs are all unchanged are not even parsed: that is
     #    what keeps a no-op rebuild of a large catalogue well under a second.
     _remove_leftovers(out_dir)
-    try:
-        files = find_briefs(paths or [config.content_dir])
-    except BriefError as exc:
-        report.errors.append(exc)
-        files = []
-    clashes = _slug_clashes(files, config)
-    for path, other in clashes.items():
-        report.errors.append(BriefError(path, f"another brief has the same name '{slug_of(path)}'"
-                                        f" ({other}); rename one: they would write the same PDFs"))
-    files = [f for f in files if f not in clashes]
+    files, report.errors = find(config, paths)
     unchanged: set[str] = set()
     to_load: list[Path] = []
     for path in files:
@@ -229,12 +237,8 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
             to_load.append(path)
 
     # 2. The others are loaded and validated (errors are collected, not raised) ...
-    briefs: list[Brief] = []
-    for path in to_load:
-        try:
-            briefs.append(load_brief(path, config))
-        except BriefError as exc:
-            report.errors.append(exc)
+    briefs, load_errors = load_all(to_load, config)
+    report.errors += load_errors
     editions = plan(briefs, config, out_dir)
     for brief in briefs:
         rel = _rel(brief.source.path, config.root)

@@ -183,9 +183,9 @@ def context(brief: Brief, config: Config, audience: str) -> dict[str, Any]:
     def md(text: str | None, loc: tuple[str | int, ...]) -> Markup:
         return Markup(to_html(text, path, brief.source.line_of(loc))) if text else Markup("")
 
-    def inline_list(items: list[str], key: str) -> list[Markup]:
+    def inline_list(items: list[str], *loc: str) -> list[Markup]:
         return [
-            Markup(to_inline_html(item, path, brief.source.line_of((key, i))))
+            Markup(to_inline_html(item, path, brief.source.line_of((*loc, i))))
             for i, item in enumerate(items)
         ]
 
@@ -197,11 +197,9 @@ def context(brief: Brief, config: Config, audience: str) -> dict[str, Any]:
         english = {
             "title": meta.english.title,
             "summary": md(meta.english.summary, ("english", "summary")),
-            "key_points": [Markup(to_inline_html(p, path, brief.source.line_of(
-                ("english", "key_points", i)))) for i, p in enumerate(meta.english.key_points)],
-            "recommendations": [Markup(to_inline_html(p, path, brief.source.line_of(
-                ("english", "recommendations", i))))
-                for i, p in enumerate(meta.english.recommendations)],
+            "key_points": inline_list(meta.english.key_points, "english", "key_points"),
+            "recommendations": inline_list(meta.english.recommendations, "english",
+                                           "recommendations"),
         }
     fonts = config.fonts_dir.resolve().as_uri()
     return {
