@@ -1,0 +1,121 @@
+"""The build-time check: does a PDF give back its text, in two independent readers?
+
+After each render the PDF is read back with pdfium (Chrome, Edge) and MuPDF (SumatraPDF,
+zathura) and compared with the text the HTML shows (:func:`briefing.render.visible_blocks`).
+Two numbers per reader: the share of words found, and the *phrases* found — the first four words
+of every sentence, in order, as a viewer's find would look for them. A brief is warned about
+only when a phrase is missing; the warning names the phrase and the section it belongs to, in
+source order, so an editor can look at the right place.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+#: The readers the build checks with: independent code bases, both available from PyPI.
+READERS = ("pdfium", "mupdf")
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    reader: str
+    words: float  # share of expected words found (0..1)
+    phrases: int  # phrases found
+    phrases_total: int
+    missing: tuple[tuple[str, str], ...]  # (section, phrase) not found, in source order
+
+    @property
+    def extractor(self) -> str:  # the name earlier versions used
+        return self.reader
+
+
+def extract_text(pdf: bytes, reader: str) -> str:
+    """The text ``reader`` (pdfium, mupdf or pdftotext) gives back from ``pdf``, pages joined."""
+    if reader == "pdfium":
+        import pypdfium2
+
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            pages = []
+            for index in range(len(document)):
+                page = document[index]
+                textpage = page.get_textpage()
+                pages.append(textpage.get_text_range())
+                textpage.close()
+                page.close()
+            return "\n".join(pages)
+        finally:
+            document.close()
+    if reader == "mupdf":
+        import pymupdf
+
+        with pymupdf.open(stream=pdf, filetype="pdf") as document:
+            return "\n".join(page.get_text() for page in document)
+    if reader == "pdftotext":
+        result = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf,
+                                capture_output=True, check=True)
+        return result.stdout.decode("utf-8", "replace")
+    raise ValueError(f"unknown reader {reader!r} (pdfium, mupdf or pdftotext)")
+
+
+# Ignored when comparing: bidi controls, zero-width characters, tatweel (elongation only), soft
+# hyphen, BOM — none of them changes what a reader sees or searches for.
+_IGNORABLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\u0640\u00ad\ufeff]")
+_SEPARATORS = re.compile(r"[\s.,:;!?()\[\]{}«»\"“”'‘’…\-–—/\\•·*"
+                         "\u060c\u061b\u061f\u06d4\u066b\u066c]+")
+# A word never mixes scripts or letters and digits: readers may drop the space where the
+# direction changes ("Unبالرئيس") or glue a footnote call to its word ("حاشية١").
+_SPLIT = re.compile(
+    r"(?<=[\u0600-\u065f\u066e-\u06ff])(?=[A-Za-z\u00c0-\u024f])"
+    r"|(?<=[A-Za-z\u00c0-\u024f])(?=[\u0600-\u065f\u066e-\u06ff])"
+    r"|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+_SENTENCE_END = re.compile(r"[.!?؟\n]+")
+
+
+def words(text: str) -> list[str]:
+    """Words of ``text`` as compared: NFKC, ignorable characters removed, split as above."""
+    text = _IGNORABLE.sub("", unicodedata.normalize("NFKC", text))
+    out: list[str] = []
+    for chunk in _SEPARATORS.split(text):
+        if chunk:
+            out.extend(part for part in _SPLIT.split(chunk) if part)
+    return out
+
+
+def phrases(blocks: Iterable[tuple[str, str]], size: int = 4) -> list[tuple[str, tuple[str, ...]]]:
+    """(section, first ``size`` words) of every sentence of every block, in source order."""
+    found = []
+    for section, text in blocks:
+        for sentence in _SENTENCE_END.split(text):
+            head = tuple(words(sentence)[:size])
+            if len(head) >= min(size, 2):
+                found.append((section, head))
+    return found
+
+
+def _score(reader: str, blocks: Sequence[tuple[str, str]], text: str) -> Fidelity:
+    want = Counter(w for _, block in blocks for w in words(block))
+    got_words = words(text)
+    got = Counter(got_words)
+    total = sum(want.values())
+    share = sum(min(n, got[w]) for w, n in want.items()) / total if total else 1.0
+    grams = {tuple(got_words[i:i + n]) for n in (2, 3, 4) for i in range(len(got_words))}
+    wanted = phrases(blocks)
+    missing = tuple((section, " ".join(head)) for section, head in wanted if head not in grams)
+    return Fidelity(reader, share, len(wanted) - len(missing), len(wanted), missing)
+
+
+def measure(pdf: bytes, expected: str | Sequence[tuple[str, str]],
+            readers: Sequence[str] = READERS) -> list[Fidelity]:
+    """How much of ``expected`` each reader gives back from ``pdf``.
+
+    ``expected`` is plain text, or (section, text) blocks in reading order as made by
+    :func:`briefing.render.visible_blocks`.
+    """
+    blocks = [("", expected)] if isinstance(expected, str) else list(expected)
+    return [_score(name, blocks, extract_text(pdf, name)) for name in readers]
