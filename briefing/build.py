@@ -32,7 +32,7 @@ from .load import find_briefs, read_source, slug_of
 from .markup import parse_body
 from .model import validate
 from .publish import atomic_write, check_unique
-from .render import Brief, make_environment, render_html, visible_text
+from .render import Brief, make_environment, render_html, visible_blocks
 from .workers import run_dask, run_local
 
 MANIFEST_NAME = "manifest.json"
@@ -342,10 +342,13 @@ def _publish(job_result: JobResult, edition: Edition, key: str, templates: dict[
         return result
     result.status, result.pages = "built", job_result.pages
     result.sha256, result.fidelity = job_result.sha256, job_result.fidelity
-    if job_result.fidelity is not None and job_result.fidelity < config.build.min_fidelity:
-        log.warning("%s: text layer of edition '%s' gives back only %.1f%% of its words "
-                    "(e.g. %s)", brief.source.path, edition.audience,
-                    100 * job_result.fidelity, ", ".join(job_result.fidelity_missing))
+    if job_result.fidelity_missing or (job_result.fidelity is not None
+                                       and job_result.fidelity < config.build.min_fidelity):
+        missing = job_result.fidelity_missing
+        log.warning("%s: text layer of edition '%s': %d phrase%s not found as written "
+                    "by pdfium or MuPDF (words found: %.1f%%)%s%s", brief.source.path, edition.audience,
+                    len(missing), "" if len(missing) == 1 else "s", 100 * (job_result.fidelity or 0),
+                    "; " if missing else "", "; ".join(missing[:5]))
     rel = _rel(edition.output, out_dir)
     previous = cache.entries.get(rel, {})
     built_at = previous.get("built_at") if previous.get("sha256") == result.sha256 else None
@@ -445,7 +448,7 @@ def _job(edition: Edition, html: str, config: Config, *, remote: bool,
         max_resource_bytes=config.limits.max_resource_bytes,
         max_image_pixels=config.limits.max_image_pixels,
         max_pages=audience.max_pages,
-        expected_text=visible_text(html) if config.build.text_check else None,
+        expected=tuple(visible_blocks(html)) if config.build.text_check else None,
         min_fidelity=config.build.min_fidelity,
         bundle=(bundle_folder(brief.source.own_folder, config.limits.max_resource_bytes)
                 if brief.source.own_folder else {}) if remote else None,

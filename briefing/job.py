@@ -32,7 +32,8 @@ class RenderJob:
     max_resource_bytes: int = 20_000_000
     max_image_pixels: int = 40_000_000
     max_pages: int | None = None
-    expected_text: str | None = None  # the text layer check runs when set
+    # (section, text) blocks the PDF must give back; the text-layer check runs when set
+    expected: tuple[tuple[str, str], ...] | None = None
     min_fidelity: float = 0.99
     bundle: dict[str, bytes] | None = field(default=None, repr=False)  # folder files, remote runs
 
@@ -45,8 +46,8 @@ class JobResult:
     error: str | None = None
     error_path: str | None = None
     error_line: int | None = None
-    fidelity: float | None = None
-    fidelity_missing: tuple[str, ...] = ()
+    fidelity: float | None = None  # share of words the weakest checked reader gives back
+    fidelity_missing: tuple[str, ...] = ()  # "«phrase» (section)" no reader gives back
     served: tuple[str, ...] = ()  # local files the document loaded (for the build cache)
     seconds: float = 0.0
 
@@ -105,14 +106,14 @@ def _render(job: RenderJob, result: JobResult) -> None:
     result.pdf = rendered.data
     result.pages = rendered.pages
     result.served = rendered.served
-    if job.expected_text is not None:
+    if job.expected is not None:
         from . import textlayer
 
-
-        fidelity = min(textlayer.measure(rendered.data, job.expected_text),
-                       key=lambda f: f.words)
-        result.fidelity = fidelity.words
-        result.fidelity_missing = tuple(fidelity.missing[:5])
+        results = textlayer.measure(rendered.data, job.expected)
+        result.fidelity = min(f.words for f in results)
+        result.fidelity_missing = tuple(
+            f"«{phrase}»" + (f" ({section})" if section else "")
+            for section, phrase in textlayer.check.missing_everywhere(results))
 
 
 def _unbundle(job: RenderJob, tmp: Path) -> RenderJob:

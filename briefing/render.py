@@ -249,35 +249,93 @@ def render_html(brief: Brief, config: Config, audience: str,
 
 
 def visible_text(html: str) -> str:
-    """The text a reader should be able to copy out of the PDF made from ``html``.
+    """The text a reader should be able to copy out of the PDF made from ``html``, as one
+    string (see :func:`visible_blocks`)."""
+    return " ".join(text for _, text in visible_blocks(html))
 
-    Head, styles and inline SVG are left out (SVG text is drawn as shapes-per-glyph and
-    checked separately); everything else in the body is kept in document order.
+
+def visible_blocks(html: str) -> list[tuple[str, str]]:
+    """(section, text) for each block of text the PDF made from ``html`` shows, in source order.
+
+    Head, styles and inline SVG are left out (SVG text is drawn as shapes-per-glyph and checked
+    separately). A footnote is a block of its own, since it prints at the foot of the page and
+    not inside its paragraph. ``section`` is the text of the last heading before the block, so
+    the text-layer check can say where something is missing.
     """
     from html.parser import HTMLParser
 
-    class _Text(HTMLParser):
+    breaking = {"p", "li", "h1", "h2", "h3", "h4", "td", "th", "br", "div", "section",
+                "blockquote", "figcaption", "caption", "dt", "dd"}
+
+    class _Blocks(HTMLParser):
         skip = frozenset({"head", "style", "script", "svg", "title"})
 
         def __init__(self) -> None:
             super().__init__(convert_charrefs=True)
             self.depth = 0
-            self.parts: list[str] = []
+            self.section = ""
+            self.blocks: list[tuple[str, str]] = []
+            self.parts: list[str] = []  # the block being read
+            self.notes: list[list[str]] = []  # open footnotes (innermost last)
+            self.heading: list[str] | None = None
+            self.tags: list[tuple[str, bool]] = []  # (tag, opened a footnote)
+
+        def _end_block(self) -> None:
+            text = " ".join("".join(self.parts).split())
+            if text:
+                self.blocks.append((self.section, text))
+            self.parts = []
 
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
             if tag in self.skip:
                 self.depth += 1
-            elif tag in {"p", "li", "h1", "h2", "h3", "h4", "td", "th", "br", "div", "section"}:
-                self.parts.append("\n")
+                return
+            if self.depth:
+                return
+            classes = (dict(attrs).get("class") or "").split()
+            note = tag == "span" and "footnote" in classes
+            if note:
+                self.notes.append([])
+            elif tag in breaking and not self.notes:
+                self._end_block()
+            if tag in ("h1", "h2", "h3") and not self.notes:
+                self.heading = []
+            if tag not in ("br", "img", "hr", "meta", "link", "input"):
+                self.tags.append((tag, note))
 
         def handle_endtag(self, tag: str) -> None:
-            if tag in self.skip and self.depth:
-                self.depth -= 1
+            if tag in self.skip:
+                if self.depth:
+                    self.depth -= 1
+                return
+            if self.depth:
+                return
+            while self.tags:
+                opened, note = self.tags.pop()
+                if note and self.notes:
+                    text = " ".join("".join(self.notes.pop()).split())
+                    if text:
+                        self.blocks.append((self.section, text))
+                if opened == tag:
+                    break
+            if tag in ("h1", "h2", "h3") and self.heading is not None and not self.notes:
+                self.section = " ".join("".join(self.heading).split())
+                self.heading = None
+            if tag in breaking and not self.notes:
+                self._end_block()
 
         def handle_data(self, data: str) -> None:
-            if not self.depth:
-                self.parts.append(data)
+            if self.depth:
+                return
+            if self.notes:
+                self.notes[-1].append(data)
+                return
+            self.parts.append(data)
+            if self.heading is not None:
+                self.heading.append(data)
 
-    parser = _Text()
+    parser = _Blocks()
     parser.feed(html)
-    return " ".join("".join(parser.parts).split())
+    parser.close()
+    parser._end_block()
+    return parser.blocks

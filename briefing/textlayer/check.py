@@ -4,8 +4,11 @@ After each render the PDF is read back with pdfium (Chrome, Edge) and MuPDF (Sum
 zathura) and compared with the text the HTML shows (:func:`briefing.render.visible_blocks`).
 Two numbers per reader: the share of words found, and the *phrases* found — the first four words
 of every sentence, in order, as a viewer's find would look for them. A brief is warned about
-only when a phrase is missing; the warning names the phrase and the section it belongs to, in
-source order, so an editor can look at the right place.
+only when a phrase is missing from *every* reader (:func:`missing_everywhere`): that is a defect
+of the document (text not drawn, a footnote lost), where a phrase one reader alone misses is that
+reader's own limit (pdfium reads a line whose Latin letters outnumber its Arabic ones as
+left-to-right, for instance), which no editor can fix. The warning names the phrase and the
+section it belongs to, in source order, so an editor can look at the right place.
 """
 
 from __future__ import annotations
@@ -66,8 +69,8 @@ def extract_text(pdf: bytes, reader: str) -> str:
 # Ignored when comparing: bidi controls, zero-width characters, tatweel (elongation only), soft
 # hyphen, BOM — none of them changes what a reader sees or searches for.
 _IGNORABLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\u0640\u00ad\ufeff]")
-_SEPARATORS = re.compile(r"[\s.,:;!?()\[\]{}«»\"“”'‘’…\-–—/\\•·*"
-                         "\u060c\u061b\u061f\u06d4\u066b\u066c]+")
+_SEPARATORS = re.compile(r"[\s.,:;!?()\[\]{}«»\"“”'‘’…\-–—/\\•·*%+"
+                         "\u060c\u061b\u061f\u06d4\u066a\u066b\u066c]+")
 # A word never mixes scripts or letters and digits: readers may drop the space where the
 # direction changes ("Unبالرئيس") or glue a footnote call to its word ("حاشية١").
 _SPLIT = re.compile(
@@ -98,16 +101,47 @@ def phrases(blocks: Iterable[tuple[str, str]], size: int = 4) -> list[tuple[str,
     return found
 
 
+#: Words a phrase may be interrupted by when it runs over a page break: the page's footnotes,
+#: running header and footer.
+_PAGE_BREAK_GAP = 80
+
+
+def _found(head: tuple[str, ...], grams: set[tuple[str, ...]],
+           positions: dict[str, list[int]]) -> bool:
+    """``head`` appears in order: contiguous, or split once by a page break's furniture."""
+    if head in grams:
+        return True
+    for cut in range(1, len(head)):
+        if head[:cut] not in grams or head[cut:] not in grams:
+            continue
+        ends, starts = positions.get(head[cut - 1], []), positions.get(head[cut], [])
+        if any(0 < start - end <= _PAGE_BREAK_GAP for end in ends for start in starts):
+            return True
+    return False
+
+
 def _score(reader: str, blocks: Sequence[tuple[str, str]], text: str) -> Fidelity:
     want = Counter(w for _, block in blocks for w in words(block))
     got_words = words(text)
     got = Counter(got_words)
     total = sum(want.values())
     share = sum(min(n, got[w]) for w, n in want.items()) / total if total else 1.0
-    grams = {tuple(got_words[i:i + n]) for n in (2, 3, 4) for i in range(len(got_words))}
+    grams = {tuple(got_words[i:i + n]) for n in (1, 2, 3, 4) for i in range(len(got_words))}
+    positions: dict[str, list[int]] = {}
+    for index, word in enumerate(got_words):
+        positions.setdefault(word, []).append(index)
     wanted = phrases(blocks)
-    missing = tuple((section, " ".join(head)) for section, head in wanted if head not in grams)
+    missing = tuple((section, " ".join(head)) for section, head in wanted
+                    if not _found(head, grams, positions))
     return Fidelity(reader, share, len(wanted) - len(missing), len(wanted), missing)
+
+
+def missing_everywhere(results: Sequence[Fidelity]) -> list[tuple[str, str]]:
+    """(section, phrase) missing from every reader's text, in source order."""
+    if not results:
+        return []
+    others = [set(r.missing) for r in results[1:]]
+    return [item for item in results[0].missing if all(item in other for other in others)]
 
 
 def measure(pdf: bytes, expected: str | Sequence[tuple[str, str]],

@@ -30,7 +30,8 @@ _OFFSET_TOLERANCE = 50
 
 
 def _fmt(value: float) -> str:
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    # Thousandths of an em to one decimal: 1/10000 em, far below a device pixel.
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
 
 
@@ -86,10 +87,13 @@ def emit(stream: Any, line: Line, style_font_size: float, outline_marks: bool) -
     writer = _Writer(stream, line.matrix)
     drawings: list[list[Any]] = []
     pending: list[Glyph] = []  # marks waiting for their base
-    carriers = [i for i, g in enumerate(glyphs) if g.text and not (outline_marks and g.is_mark)]
+    for glyph in glyphs:
+        if not glyph.text and not _has_outline(glyph):
+            glyph.text = "\ufffd"  # a .notdef stand-in for a missing character shows a box
+    carriers = [i for i, g in enumerate(glyphs) if g.text and not _outlined(g, outline_marks)]
     following = dict(zip(carriers, [*carriers[1:], None], strict=True))
     for i, glyph in enumerate(glyphs):
-        if not glyph.text or (outline_marks and glyph.is_mark):
+        if _outlined(glyph, outline_marks):
             drawings.append(_drawing(stream, glyph, style_font_size))
             if glyph.text:
                 pending.append(glyph)
@@ -103,6 +107,16 @@ def emit(stream: Any, line: Line, style_font_size: float, outline_marks: bool) -
         writer.glyph(mark, mark.x, 0.0, 0, invisible=True)
     writer.close()
     return drawings
+
+
+def _has_outline(glyph: Glyph) -> bool:
+    """WeasyPrint draws characters no font has with made-up glyph ids past the font's end."""
+    return glyph.gid < glyph.font.glyph_count
+
+
+def _outlined(glyph: Glyph, outline_marks: bool) -> bool:
+    """Drawn as an outline, not as text: textless glyphs, and marks outside SVG."""
+    return _has_outline(glyph) and (not glyph.text or (outline_marks and glyph.is_mark))
 
 
 def _advance(glyph: Glyph, glyphs: list[Glyph], following: int | None) -> int:
@@ -119,6 +133,9 @@ def _advance(glyph: Glyph, glyphs: list[Glyph], following: int | None) -> int:
 
 
 def _drawing(stream: Any, glyph: Glyph, style_font_size: float) -> list[Any]:
+    # draw_emojis applies transform(a, d, e=x + e * font size, f=y + f) before drawing: scale
+    # glyph space to the font size and flip it upright (text space is y-up on a y-down page).
     name = outlines.register(stream, glyph.font, glyph.gid)
-    return [outlines.OutlineDrawing(name, glyph.size), glyph.font, 1, 1,
+    scale = glyph.size / 1000
+    return [outlines.OutlineDrawing(name), glyph.font, scale, -scale,
             glyph.x / style_font_size, -glyph.rise]

@@ -60,8 +60,8 @@ class _PdfPen:
 
 
 def _n(value: float) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
+    # Font units: whole units are 1/1000 em or finer, far below what print or screen shows.
+    return str(round(value))
 
 
 def _ttfont(font: Any) -> Any:
@@ -75,46 +75,56 @@ def _ttfont(font: Any) -> Any:
 
 
 def form_name(font: Any, gid: int) -> str:
-    return f"bg{font.hash}{gid}"
+    return f"g{font.hash}{gid}"
+
+
+_PATHS: dict[tuple[str, int], tuple[bytes, tuple[int, int, int, int], int]] = {}
 
 
 def register(stream: Any, font: Any, gid: int) -> str:
-    """Make the outline of ``gid`` drawable on ``stream`` as an XObject; returns its name."""
+    """Make the outline of ``gid`` drawable on ``stream`` as an XObject; returns its name.
+
+    The outline is read now, while the font object still holds the whole font file (WeasyPrint
+    subsets it when the PDF is written, and these glyphs are not in the text, so not kept).
+    """
     name = form_name(font, gid)
-    compat.register_form(stream, name, lambda: _form(font, gid))
+    path = _path(font, gid)
+    compat.register_form(stream, name, lambda: _form(*path))
     return name
 
 
-def _form(font: Any, gid: int) -> Any:
+def _path(font: Any, gid: int) -> tuple[bytes, tuple[int, int, int, int], int]:
+    key = (font.hash, gid)
+    if key not in _PATHS:
+        ttfont = _ttfont(font)
+        glyph_set = ttfont.getGlyphSet()
+        pdf_pen = _PdfPen(glyph_set)
+        glyph_set[ttfont.getGlyphOrder()[gid]].draw(pdf_pen.pen)
+        head = ttfont["head"]
+        ops = [*pdf_pen.ops, "f"] if pdf_pen.ops else []
+        _PATHS[key] = (" ".join(ops).encode(), (head.xMin, head.yMin, head.xMax, head.yMax),
+                       head.unitsPerEm)
+    return _PATHS[key]
+
+
+def _form(path: bytes, bbox: tuple[int, int, int, int], upem: int) -> Any:
     import pydyf
 
-    ttfont = _ttfont(font)
-    glyph_set = ttfont.getGlyphSet()
-    name = ttfont.getGlyphOrder()[gid]
-    pdf_pen = _PdfPen(glyph_set)
-    glyph_set[name].draw(pdf_pen.pen)
-    upem = ttfont["head"].unitsPerEm
-    head = ttfont["head"]
-    ops = [*pdf_pen.ops, "f"] if pdf_pen.ops else []
-    return pydyf.Stream([" ".join(ops).encode()], pydyf.Dictionary({
-        "Type": "/XObject", "Subtype": "/Form",
-        "BBox": pydyf.Array((head.xMin, head.yMin, head.xMax, head.yMax)),
-        # Font units to the 1000-unit glyph space the drawing code scales by the font size.
-        "Matrix": pydyf.Array((1000 / upem, 0, 0, 1000 / upem, 0, 0)),
-    }), compress=True)
+    extra = pydyf.Dictionary({"Subtype": "/Form", "BBox": pydyf.Array(bbox)})
+    if upem != 1000:  # font units to the 1000-unit glyph space drawing scales
+        extra["Matrix"] = pydyf.Array((1000 / upem, 0, 0, 1000 / upem, 0, 0))
+    return pydyf.Stream([path], extra, compress=True)
 
 
 class OutlineDrawing:
     """An 'emoji' for WeasyPrint's ``draw_emojis``: draws one outline after the text object.
 
-    ``draw_first_line`` returns the emoji to draw after ``ET``; ``draw_emojis`` translates to
-    the glyph's origin and calls :meth:`draw`, which scales from glyph space and draws the form.
+    ``draw_first_line`` returns the emoji to draw after ``ET``; ``draw_emojis`` moves to the
+    glyph's origin at the glyph's scale (see :func:`.emit._drawing`) and calls :meth:`draw`.
     """
 
-    def __init__(self, name: str, size: float) -> None:
-        self.name, self.size = name, size
+    def __init__(self, name: str) -> None:
+        self.name = name
 
     def draw(self, stream: Any, width: float, height: float, style: Any) -> None:
-        scale = self.size / 1000
-        stream.transform(a=scale, d=-scale)  # text space is y-up inside WeasyPrint's y-down page
         stream.draw_x_object(self.name)
