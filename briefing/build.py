@@ -346,9 +346,10 @@ def _publish(job_result: JobResult, edition: Edition, key: str, templates: dict[
                                        and job_result.fidelity < config.build.min_fidelity):
         missing = job_result.fidelity_missing
         log.warning("%s: text layer of edition '%s': %d phrase%s not found as written "
-                    "by pdfium or MuPDF (words found: %.1f%%)%s%s", brief.source.path, edition.audience,
-                    len(missing), "" if len(missing) == 1 else "s", 100 * (job_result.fidelity or 0),
-                    "; " if missing else "", "; ".join(missing[:5]))
+                    "by pdfium or MuPDF (words found: %.1f%%)%s%s", brief.source.path,
+                    edition.audience, len(missing), "" if len(missing) == 1 else "s",
+                    100 * (job_result.fidelity or 0), "; " if missing else "",
+                    "; ".join(missing[:5]))
     rel = _rel(edition.output, out_dir)
     previous = cache.entries.get(rel, {})
     built_at = previous.get("built_at") if previous.get("sha256") == result.sha256 else None

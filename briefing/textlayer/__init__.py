@@ -101,7 +101,7 @@ def _recode(string: str, font: Any) -> str:
         digits = match.group(1)
         gids = [int(digits[i:i + 4], 16) for i in range(0, len(digits), 4)]
         return "<" + "".join(
-            f"{table.cid(g, font.to_unicode.get(g) or '', int(round(font.widths.get(g, 0)))):04x}"
+            f"{table.cid(g, font.to_unicode.get(g) or '', round(font.widths.get(g, 0))):04x}"
             for g in gids) + ">"
 
     return _TOKEN.sub(cid, string)

@@ -24,6 +24,7 @@ from typing import Any
 
 from . import cids, outlines
 from .capture import Glyph, Line
+from .clusters import nominal_glyph
 
 #: Pango offsets smaller than this (thousandths of an em) are left to the reader's tolerance.
 _OFFSET_TOLERANCE = 50
@@ -53,7 +54,8 @@ class _Writer:
             self.stream.show_text("".join(self.chunk))
             self.chunk.clear()
 
-    def glyph(self, glyph: Glyph, x: float, rise: float, width: int, invisible: bool) -> None:
+    def glyph(self, glyph: Glyph, x: float, rise: float, width: int, invisible: bool,
+              gid: int | None = None) -> None:
         if (glyph.font, glyph.size) != (self.font, self.size):
             self.flush()
             self.stream.set_font_size(glyph.font.hash, glyph.size)
@@ -69,7 +71,7 @@ class _Writer:
         delta = (x - self.pen) * 1000 / glyph.size
         if abs(delta) > 0.001:
             self.chunk.append(_fmt(-delta))
-        cid = cids.table(glyph.font).cid(glyph.gid, glyph.text, width)
+        cid = cids.table(glyph.font).cid(glyph.gid if gid is None else gid, glyph.text, width)
         self.chunk.append(f"<{cid:04x}>")
         self.pen = x + width * glyph.size / 1000
 
@@ -99,14 +101,28 @@ def emit(stream: Any, line: Line, style_font_size: float, outline_marks: bool) -
                 pending.append(glyph)
             continue
         for mark in pending:
-            writer.glyph(mark, glyph.x, 0.0, 0, invisible=True)
+            _mark_text(writer, mark, glyph.x)
         pending.clear()
         writer.glyph(glyph, glyph.x, glyph.rise, _advance(glyph, glyphs, following.get(i)),
                      invisible=False)
     for mark in pending:  # marks at the right end of the line
-        writer.glyph(mark, mark.x, 0.0, 0, invisible=True)
+        _mark_text(writer, mark, mark.x)
     writer.close()
     return drawings
+
+
+def _mark_text(writer: _Writer, mark: Glyph, x: float) -> None:
+    """A mark's text: a zero-width glyph on the baseline at ``x``, drawn with no ink.
+
+    The font's space glyph carries it (a CID of its own maps it there), so it needs no
+    invisible rendering mode and stays inside the line's ``TJ``; a font without a space glyph
+    uses the mark glyph itself, drawn invisibly.
+    """
+    space = nominal_glyph(mark.font, " ")
+    if space is not None and space < mark.font.glyph_count:
+        writer.glyph(mark, x, 0.0, 0, invisible=False, gid=space)
+    else:
+        writer.glyph(mark, x, 0.0, 0, invisible=True)
 
 
 def _has_outline(glyph: Glyph) -> bool:
@@ -121,7 +137,7 @@ def _outlined(glyph: Glyph, outline_marks: bool) -> bool:
 
 def _advance(glyph: Glyph, glyphs: list[Glyph], following: int | None) -> int:
     """The advance to give ``glyph``: its own, or the distance to the next glyph with text."""
-    natural = int(round(glyph.font.widths[glyph.gid]))
+    natural = round(glyph.font.widths[glyph.gid])
     if following is None or glyph.is_space or glyph.is_mark:
         return natural
     nxt = glyphs[following]
@@ -129,7 +145,7 @@ def _advance(glyph: Glyph, glyphs: list[Glyph], following: int | None) -> int:
             or nxt.rise != glyph.rise:
         return natural
     distance = (nxt.x - glyph.x) * 1000 / glyph.size
-    return int(round(distance)) if abs(distance - natural) > _OFFSET_TOLERANCE else natural
+    return round(distance) if abs(distance - natural) > _OFFSET_TOLERANCE else natural
 
 
 def _drawing(stream: Any, glyph: Glyph, style_font_size: float) -> list[Any]:
