@@ -77,7 +77,7 @@ def _fonts(pdf_bytes):
     with pikepdf.open(io.BytesIO(pdf_bytes)) as document:
         fonts = {}
         for page in document.pages:
-            for name, font in page.Resources.get("/Font", {}).items():
+            for font in page.Resources.get("/Font", {}).values():
                 if font.get("/Subtype") == "/Type0":
                     descendant = font.DescendantFonts[0]
                     text = font.ToUnicode.read_bytes().decode()
