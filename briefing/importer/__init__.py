@@ -31,7 +31,7 @@ from .properties import parse_date, read_properties
 __all__ = ["ImportResult", "import_docx", "slug_for"]
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
-_WORD = re.compile(r"\w+")
+_WORD = safety.WORD
 
 
 @dataclass
@@ -157,7 +157,9 @@ def _compose(source: Path, ast: dict[str, Any], converted: Converted,
     warnings.extend(_feature_warnings(inventory))
     warnings.extend(_lost_words(inventory, text, converted))
     changes = converted.changes
-    if changes:
+    # pandoc marks only comments with a range; Word's point comments it drops unmarked.
+    changes["comments"] = max(changes["comments"], inventory.count("comment"))
+    if +changes:
         info.append(f"tracked changes: {changes['insertions']} insertions accepted, "
                     f"{changes['deletions']} deletions dropped, {changes['comments']} "
                     "comments dropped")

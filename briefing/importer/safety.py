@@ -35,7 +35,7 @@ MAX_RATIO = 200  #: inflated/compressed size of one member above 1 MB
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _TEXT_PARTS = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
-_WORD = re.compile(r"\w+")
+WORD = re.compile(r"[\w\u064B-\u065F\u0670]+")  # \w alone splits words at tashkeel
 
 #: element (namespace-free local name, or ns|name) → what the warning calls it
 _FEATURES = {
@@ -186,7 +186,7 @@ def _scan(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, inventory
         in_text = False
         if name == _PARAGRAPH and runs:
             # Words are cut per paragraph, not per run: Word splits "1948م" into two runs.
-            found = _WORD.findall("".join(runs))
+            found = WORD.findall("".join(runs))
             runs.clear()
             inventory.words.update(found)
             recent.extend(found)
