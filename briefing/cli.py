@@ -139,3 +139,38 @@ def import_(docx: Path, slug: str | None, audiences: str | None, force: bool, ro
         click.echo(f"{docx}: warning: {line}", err=True)
     click.echo(f"wrote {result.path} ({result.notes} footnotes, {result.images} images, "
                f"{len(result.warnings)} warnings)")
+
+
+@main.command()
+@click.argument("slug")
+@ROOT
+def new(slug: str, root: Path) -> None:
+    """Write a commented brief skeleton, content/SLUG/index.md, that builds as it is."""
+    from .errors import BriefError
+    from .scaffold import new_brief
+
+    config = _config(root)
+    try:
+        path = new_brief(config.content_dir, slug)
+    except BriefError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False),
+                default=Path("."))
+def init(directory: Path) -> None:
+    """Start a project: briefing.toml, content/ with one brief, templates/."""
+    from .errors import BriefError
+    from .scaffold import init_project
+
+    try:
+        written = init_project(directory)
+    except BriefError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"next: cd {directory} && briefing build")
