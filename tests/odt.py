@@ -38,6 +38,8 @@ STYLES = """<office:styles>
  style:parent-style-name="Heading" style:default-outline-level="1"/>
 <style:style style:name="Heading_20_2" style:display-name="Heading 2" style:family="paragraph"
  style:parent-style-name="Heading" style:default-outline-level="2"/>
+<style:style style:name="Heading_20_3" style:display-name="Heading 3" style:family="paragraph"
+ style:parent-style-name="Heading" style:default-outline-level="3"/>
 <style:style style:name="Title" style:family="paragraph" style:parent-style-name="Heading"/>
 <style:style style:name="Subtitle" style:family="paragraph" style:parent-style-name="Heading"/>
 <style:style style:name="Quotations" style:family="paragraph"/>

@@ -107,13 +107,34 @@ REVIEWED = Document(
     ],
 )
 
+#: Sections that belong in the front matter, a typed heading number, a third-level heading.
+STRUCTURED = Document(
+    title="ورقة منظّمة",
+    subtitle=None,
+    blocks=[
+        Heading(1, "ملخّص"),
+        Para(("تتناول الورقة أبعاد الشراكة الروسية الكورية الشمالية.",)),
+        Para(("وتخلص إلى أنها صفقةٌ تبحث عن تحالف.",)),
+        Heading(1, "2. الخلفية"),
+        Para(("فقرة تمهيدية عن العلاقات منذ عام 1948م.",)),
+        Raw('<text:h text:style-name="Heading_20_3" text:outline-level="3">عنوان ثالث</text:h>',
+            words="عنوان ثالث"),
+        Para(("فقرة تحت العنوان الثالث.",)),
+        Heading(1, "المصادر"),
+        Para(("وكالة تاس، تقرير نوفمبر 2024.",)),
+        Para(("جهاز الاستخبارات الوطني، إحاطة 2024.",)),
+        Heading(1, "التوصيات"),
+        Para(("توصية أولى",  Note("حاشية تمنع النقل إلى الواجهة."), ".")),
+    ],
+)
+
 
 @pytest.fixture(scope="session")
 def docx_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The test documents, saved as .docx by LibreOffice in one run."""
     folder = tmp_path_factory.mktemp("word")
     sources = []
-    for name, doc in (("analyst", ANALYST), ("reviewed", REVIEWED)):
+    for name, doc in (("analyst", ANALYST), ("reviewed", REVIEWED), ("structured", STRUCTURED)):
         path = folder / f"{name}.fodt"
         path.write_text(fodt(doc), encoding="utf-8")
         sources.append(path)
@@ -279,6 +300,43 @@ def test_tracked_changes_comments_and_text_boxes_are_reported(docx_files, tmp_pa
         assert "يحملها" in result.stderr
     assert "audiences: [full, public]" in text
     assert run("check", "--root", str(tmp_path)).returncode == 0
+
+
+def test_sections_move_to_the_front_matter_only_when_unambiguous(docx_files, tmp_path):
+    result = run("import", str(docx_files["structured"]), "--root", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    index = tmp_path / "content" / "structured" / "index.md"
+    brief = load_brief(index, load_config(tmp_path))
+    assert brief.meta.summary == ("تتناول الورقة أبعاد الشراكة الروسية الكورية الشمالية.\n\n"
+                                  "وتخلص إلى أنها صفقةٌ تبحث عن تحالف.")
+    assert brief.meta.sources == ["وكالة تاس، تقرير نوفمبر 2024.",
+                                  "جهاز الاستخبارات الوطني، إحاطة 2024."]
+    assert "moved to 'summary'" in result.stderr and "moved to 'sources'" in result.stderr
+    # A footnote cannot live in the front matter: that section stays, and the import says why.
+    assert "«التوصيات» left in the body, not moved to 'recommendations': it has footnotes" \
+        in result.stderr
+    assert [s.title for s in brief.body.sections] == ["الخلفية", "التوصيات"]
+    assert "typed heading number «2.» removed" in result.stderr
+    text = index.read_text(encoding="utf-8")
+    assert "\n#### عنوان ثالث\n" in text
+    assert "not in the brief" not in result.stderr
+
+
+_OMML = ('<w:p><m:oMath xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math">'
+         "<m:r><m:t>x=10</m:t></m:r></m:oMath></w:p>"
+         "<w:p><w:r><w:object/></w:r></w:p>")
+
+
+def test_equations_and_embedded_objects_are_reported(docx_files, tmp_path):
+    with zipfile.ZipFile(docx_files["structured"]) as archive:
+        xml = archive.read("word/document.xml").decode()
+    at = xml.index("</w:p>") + len("</w:p>")
+    doc = _rezip(docx_files["structured"], tmp_path / "maths.docx", replace={
+        "word/document.xml": (xml[:at] + _OMML + xml[at:]).encode()})
+    result = run("import", str(doc), "--root", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "warning: equation not carried, its TeX kept as code: x = 10" in result.stderr
+    assert "warning: embedded object (OLE) (after «" in result.stderr
 
 
 # -- files that must be refused, writing nothing -----------------------------------------------

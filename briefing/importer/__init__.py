@@ -70,6 +70,19 @@ def import_docx(source: Path, config: Config, *, slug: str | None = None,
             raise BriefError(source, f"--audiences: unknown audience '{audience}' (configured: "
                                      f"{', '.join(sorted(config.audiences))})")
     inventory = safety.inspect(source)
+    try:
+        result = _import(source, config, name, inventory, audiences, today)
+    except OSError as exc:  # a full disk, a read-only folder: nothing was put in place
+        raise BriefError(source, f"cannot write the brief: {exc.strerror or exc}; nothing "
+                                 "was written") from exc
+    result.path = target / "index.md"
+    return result
+
+
+def _import(source: Path, config: Config, name: str, inventory: safety.Inventory,
+            audiences: list[str] | None, today: dt.date | None) -> ImportResult:
+    content = config.content_dir
+    target = content / name
     content.mkdir(parents=True, exist_ok=True)
     # Staging inside content/ keeps the final rename on one filesystem (atomic); two levels
     # down, it is never mistaken for a brief by a build running meanwhile.
@@ -85,11 +98,22 @@ def import_docx(source: Path, config: Config, *, slug: str | None = None,
         for extracted, new_name in converted.images:
             shutil.copyfile(extracted, stage / new_name)
         _check_staged(source, stage / "index.md", config, converted.notes)
-        if target.exists():
-            target.rename(work / "replaced")
-        stage.rename(target)
-    result.path = target / "index.md"
+        _swap_in(stage, target, work / "replaced")
     return result
+
+
+def _swap_in(stage: Path, target: Path, aside: Path) -> None:
+    """Put the staged brief in place; an old one (``--force``) is moved aside first and moved
+    back if the second rename fails, so the old brief is never lost with the staging folder."""
+    if not target.exists():
+        stage.rename(target)
+        return
+    target.rename(aside)
+    try:
+        stage.rename(target)
+    except OSError:
+        aside.rename(target)
+        raise
 
 
 def _refuse_clobber(source: Path, content: Path, name: str, *, force: bool) -> None:

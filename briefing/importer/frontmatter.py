@@ -61,7 +61,8 @@ def render(*, title: str, subtitle: str | None, date: dt.date, authors: list[str
             for paragraph_number, paragraph in enumerate(items):
                 if paragraph_number:
                     lines.append("")
-                lines.extend(f"  {line.strip()}" for line in paragraph.splitlines())
+                lines.extend(f"  {line.strip()}" if line.strip() else ""
+                             for line in paragraph.splitlines())
         else:
             lines.append(f"{key}:")
             lines.extend(f"  - {_scalar(item)}" for item in items)
