@@ -239,7 +239,8 @@ def test_arabic_is_kept_exactly(imported):
     assert not has_presentation_forms(text)
     assert not BIDI_CONTROLS.search(text)
     for needle in ("## مُقَدِّمَة", "ولا تُعَدُّ هذه العلاقة جديدة", "كلَّ طرفٍ",
-                   "*Andrei Lankov*", "Lankov, A., The Real North Korea"):
+                   "*Andrei Lankov*", "Lankov, A., The Real North Korea",
+                   "[TASS](https://tass.com/)"):
         assert needle in text
     assert unicodedata.is_normalized("NFC", text)
 
@@ -337,6 +338,18 @@ def test_equations_and_embedded_objects_are_reported(docx_files, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "warning: equation not carried, its TeX kept as code: x = 10" in result.stderr
     assert "warning: embedded object (OLE) (after «" in result.stderr
+
+
+def test_an_image_the_pdf_cannot_show_is_reported(docx_files, tmp_path):
+    emf = b"\x01\x00\x00\x00" + b"\x00" * 36 + b" EMF" + b"\x00" * 64
+    doc = _rezip(docx_files["analyst"], tmp_path / "emf.docx",
+                 replace={"word/media/image1.png": emf})
+    result = run("import", str(doc), "--root", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert ("warning: image «خريطة توضيحية لمنطقة كورسك» (image1.png) is not PNG, JPEG, GIF "
+            "or WebP") in result.stderr
+    assert "(section «البُعد العسكري»)" in result.stderr
+    assert not list((tmp_path / "content" / "emf").glob("figure-*"))
 
 
 # -- files that must be refused, writing nothing -----------------------------------------------

@@ -151,9 +151,8 @@ class _State:
             data, size = b"", 0
         kind = next((k for magic, k in _IMAGE_KINDS.items() if data.startswith(magic)), None)
         if kind is None:
-            what = src.suffix.lstrip(".").upper() or "unknown"
-            self.warn(f"image «{label}» is {what}, which PDFs cannot show here; not carried — "
-                      "save it as PNG and add it by hand")
+            self.warn(f"image «{label}» ({src.name}) is not PNG, JPEG, GIF or WebP (EMF, WMF "
+                      "or TIFF?); not carried — save it as PNG and add it by hand")
             return None
         if size > self.max_image_bytes:
             self.warn(f"image «{label}» is {size:,} bytes (limit {self.max_image_bytes:,}); "
