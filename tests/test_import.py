@@ -120,6 +120,11 @@ STRUCTURED = Document(
         Raw('<text:h text:style-name="Heading_20_3" text:outline-level="3">عنوان ثالث</text:h>',
             words="عنوان ثالث"),
         Para(("فقرة تحت العنوان الثالث.",)),
+        Raw('<text:h text:style-name="Heading_20_1" text:outline-level="1">الآفاق'
+            '<text:note text:id="hn" text:note-class="footnote"><text:note-citation>9'
+            '</text:note-citation><text:note-body><text:p>حاشية على عنوان.</text:p>'
+            "</text:note-body></text:note></text:h>", words="الآفاق"),
+        Para(("فقرة بعد عنوان له حاشية.",)),
         Heading(1, "المصادر"),
         Para(("وكالة تاس، تقرير نوفمبر 2024.",)),
         Para(("جهاز الاستخبارات الوطني، إحاطة 2024.",)),
@@ -316,7 +321,10 @@ def test_sections_move_to_the_front_matter_only_when_unambiguous(docx_files, tmp
     # A footnote cannot live in the front matter: that section stays, and the import says why.
     assert "«التوصيات» left in the body, not moved to 'recommendations': it has footnotes" \
         in result.stderr
-    assert [s.title for s in brief.body.sections] == ["الخلفية", "التوصيات"]
+    assert [s.title for s in brief.body.sections] == ["الخلفية", "الآفاق", "التوصيات"]
+    assert "footnote on a heading moved" in result.stderr
+    assert ('فقرة بعد عنوان له حاشية.<span class="footnote">حاشية على عنوان.</span>'
+            in brief.body.sections[1].html)
     assert "typed heading number «2.» removed" in result.stderr
     text = index.read_text(encoding="utf-8")
     assert "\n#### عنوان ثالث\n" in text

@@ -54,11 +54,60 @@ def convert(ast: dict[str, Any], *, max_image_bytes: int) -> Converted:
     for block in ast["blocks"]:
         if block["t"] == "Header":
             state.where = f"section «{plain(block['c'][2])}»"
-        blocks.extend(state.walk_element(block))
+        made = state.walk_element(block)
+        if block["t"] == "Header":
+            made = _notes_out_of_heading(made, state)
+        blocks.extend(made)
+    blocks = _attach_pending(blocks)
     meta = {key: state.walk(value) for key, value in ast.get("meta", {}).items()}
+    blocks = _title_notes(meta, state) + blocks
     result = Converted(blocks=blocks, meta=meta, images=state.images, notes=state.notes,
                        changes=state.changes, warnings=state.warnings, removed=state.removed)
     return result
+
+
+_PENDING = "briefing-pending-notes"
+
+
+def _notes_out_of_heading(made: list[Node], state: _State) -> list[Node]:
+    """A heading cannot carry a footnote in the brief (its text is the contents entry and
+    the bookmark); the call moves to the end of the paragraph that follows."""
+    header = made[0]
+    inlines = header["c"][2]
+    notes = [i for i in inlines if i["t"] == "Note"]
+    if not notes:
+        return made
+    header["c"][2] = [i for i in inlines if i["t"] != "Note"]
+    state.warn("footnote on a heading moved to the end of the paragraph after it")
+    return [header, {"t": _PENDING, "c": notes}]
+
+
+def _attach_pending(blocks: list[Node]) -> list[Node]:
+    out: list[Node] = []
+    for block in blocks:
+        if out and out[-1]["t"] == _PENDING and block["t"] == "Para":
+            notes = out.pop()["c"]
+            block = {"t": "Para", "c": [*block["c"], *notes]}
+        out.append(block)
+    return [{"t": "Para", "c": b["c"]} if b["t"] == _PENDING else b for b in out]
+
+
+def _title_notes(meta: dict[str, Any], state: _State) -> list[Node]:
+    """A footnote on the title or subtitle (an author's note, a disclaimer) has no place on
+    the cover: its text becomes the first paragraph of the body, and the import says so."""
+    paragraphs: list[Node] = []
+    for key in ("title", "subtitle"):
+        value = meta.get(key)
+        if not value or value.get("t") != "MetaInlines":
+            continue
+        notes = [i for i in value["c"] if i["t"] == "Note"]
+        if notes:
+            value["c"] = [i for i in value["c"] if i["t"] != "Note"]
+            state.notes -= len(notes)
+            state.where = f"on the {key}"
+            state.warn("footnote moved to the start of the body as a paragraph")
+            paragraphs.extend(b for note in notes for b in note["c"])
+    return paragraphs
 
 
 class _State:
