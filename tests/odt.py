@@ -60,6 +60,7 @@ STYLES = """<office:styles>
 @dataclass(frozen=True)
 class Note:
     text: str
+    endnote: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,8 @@ def _inline(part: Inline, counter: list[int]) -> str:
                 f"{escape(part.text, quote=False)}</text:a>")
     counter[0] += 1
     n = counter[0]
-    return (f'<text:note text:id="ftn{n}" text:note-class="footnote"><text:note-citation>{n}'
+    kind = "endnote" if part.endnote else "footnote"
+    return (f'<text:note text:id="ftn{n}" text:note-class="{kind}"><text:note-citation>{n}'
             f'</text:note-citation><text:note-body><text:p text:style-name="RTL">'
             f"{escape(part.text, quote=False)}</text:p></text:note-body></text:note>")
 
