@@ -3,6 +3,7 @@ built PDFs give back every word, footnote and heading; bad files write nothing."
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -108,6 +109,9 @@ REVIEWED = Document(
     ],
 )
 
+#: Characters that mean something in Markdown or to the brief, typed as text in Word.
+_TYPED = "رموز كما كُتبت: [^1] و*نجمة* و_خط_ و5 < 10 و{{x}} و# وسم."
+
 #: Sections that belong in the front matter, a typed heading number, a third-level heading.
 STRUCTURED = Document(
     title="ورقة منظّمة",
@@ -118,6 +122,7 @@ STRUCTURED = Document(
         Para(("وتخلص إلى أنها صفقةٌ تبحث عن تحالف.",)),
         Heading(1, "2. الخلفية"),
         Para(("فقرة تمهيدية عن العلاقات منذ عام 1948م.",)),
+        Para((_TYPED,)),
         Raw('<text:h text:style-name="Heading_20_3" text:outline-level="3">عنوان ثالث</text:h>',
             words="عنوان ثالث"),
         Para(("فقرة تحت العنوان الثالث.",)),
@@ -327,6 +332,7 @@ def test_sections_move_to_the_front_matter_only_when_unambiguous(docx_files, tmp
     assert ('فقرة بعد عنوان له حاشية.<span class="footnote">حاشية على عنوان.</span>'
             in brief.body.sections[1].html)
     assert "typed heading number «2.» removed" in result.stderr
+    assert f"<p>{html.escape(_TYPED, quote=False)}</p>" in brief.body.sections[0].html
     text = index.read_text(encoding="utf-8")
     assert "\n#### عنوان ثالث\n" in text
     assert "not in the brief" not in result.stderr

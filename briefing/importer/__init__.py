@@ -259,8 +259,7 @@ def _lost_words(inventory: safety.Inventory, text: str, converted: Converted) ->
     """Words of the document that are nowhere in the brief: the safety net against a converter
     dropping text silently. (Deleted text is ``w:delText``, never counted; typed heading
     numbers are removed on purpose.)"""
-    # Markup between letters (``نص<sup>1</sup>``, ``**``) is not in Word's text: read past it.
-    have = Counter(_WORD.findall(re.sub(r"<[^>]+>|\*+", "", text)))
+    have = Counter(_WORD.findall(_prose(text)))
     lost = inventory.words - have
     lost -= converted.removed
     if not lost:
@@ -269,6 +268,14 @@ def _lost_words(inventory: safety.Inventory, text: str, converted: Converted) ->
     sample = " ".join(list(lost)[:12])
     return [f"{total} words of the document are not in the brief (pandoc could not carry "
             f"them; text boxes and fields are the usual cause): {sample}"]
+
+
+def _prose(markdown: str) -> str:
+    """The Markdown's text as Word had it: a typed ``\\*`` is a character (and so a word
+    boundary, as in Word), while emphasis ``**`` and tags between letters (``نص<sup>1</sup>``)
+    are not there in Word's text at all."""
+    text = re.sub(r"\\\*", " ", markdown)
+    return re.sub(r"<[^>]+>|\*+|\\(?=[!-/:-@[-`{-~])", "", text)
 
 
 def _check_staged(source: Path, path: Path, config: Config, notes: int) -> None:

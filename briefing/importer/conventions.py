@@ -126,7 +126,7 @@ class _State:
             "Link": self._link, "Image": self._image, "Header": self._header,
             "Note": self._note, "Table": self._table, "Figure": self._figure,
             "Para": self._para, "Code": self._code, "CodeBlock": self._code_block,
-            "BulletList": self._bullets, "OrderedList": self._ordered,
+            "BulletList": self._bullets, "OrderedList": self._ordered, "Str": self._str,
         }
 
     def warn(self, message: str) -> None:
@@ -164,6 +164,19 @@ class _State:
             if cls == "comment-end":
                 return []
         return inlines  # direction, bookmarks, underline…: wrappers only
+
+    def _str(self, c: str) -> list[Node]:
+        # "[^1]" typed in Word is text, but the brief would read it as a footnote call: its
+        # bracket goes out as an HTML character reference, which prints the same "[".
+        if "[^" not in c:
+            return [{"t": "Str", "c": c}]
+        out: list[Node] = []
+        for n, piece in enumerate(c.split("[^")):
+            if n:
+                out.extend([{"t": "RawInline", "c": ["html", "&#91;"]}, {"t": "Str", "c": "^"}])
+            if piece:
+                out.append({"t": "Str", "c": piece})
+        return out
 
     def _math(self, c: Any) -> list[Node]:
         self.warn(f"equation not carried, its TeX kept as code: {c[1][:60]}")
