@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian/Ubuntu machine to built sample briefs:
 #   system libraries (Pango for WeasyPrint, libharfbuzz-subset0 for fast font subsetting,
-#   poppler-utils/qpdf/tesseract (Arabic) for the tests, Chromium for the preview test), a virtual environment in
+#   poppler-utils/qpdf/tesseract (Arabic) for the tests, Chromium for the preview test,
+#   LibreOffice Writer to make the .docx files the import tests read), a virtual environment in
 #   .venv with briefing and its test tools, then `briefing build` of content/ into dist/.
 # Pass --no-build to skip the sample build (CI does, the tests build what they need).
 set -euo pipefail
@@ -15,6 +16,7 @@ PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
   poppler-utils qpdf tesseract-ocr tesseract-ocr-ara
   chromium
+  libreoffice-writer-nogui
 )
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -112,3 +112,65 @@ def serve(root: Path, host: str, port: int) -> None:
 
     _setup_logging(False)
     sys.exit(run_serve(root, host=host, port=port))
+
+
+@main.command("import")
+@click.argument("docx", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--slug", help="Name of the brief (default: from the file name).")
+@click.option("--audiences", help="Editions this brief gets, comma-separated (default: all).")
+@click.option("--force", is_flag=True, help="Replace an existing brief of the same name.")
+@ROOT
+def import_(docx: Path, slug: str | None, audiences: str | None, force: bool, root: Path) -> None:
+    """Import a Word .docx as content/<slug>/index.md with its images beside it."""
+    from .errors import BriefError
+    from .importer import import_docx
+
+    _setup_logging(False)
+    config = _config(root)
+    names = [a.strip() for a in audiences.split(",") if a.strip()] if audiences else None
+    try:
+        result = import_docx(docx, config, slug=slug, audiences=names, force=force)
+    except BriefError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    for line in result.info:
+        click.echo(f"{docx}: {line}", err=True)
+    for line in result.warnings:
+        click.echo(f"{docx}: warning: {line}", err=True)
+    click.echo(f"wrote {result.path} ({result.notes} footnotes, {result.images} images, "
+               f"{len(result.warnings)} warnings)")
+
+
+@main.command()
+@click.argument("slug")
+@ROOT
+def new(slug: str, root: Path) -> None:
+    """Write a commented brief skeleton, content/SLUG/index.md, that builds as it is."""
+    from .errors import BriefError
+    from .scaffold import new_brief
+
+    config = _config(root)
+    try:
+        path = new_brief(config.content_dir, slug)
+    except BriefError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False),
+                default=Path("."))
+def init(directory: Path) -> None:
+    """Start a project: briefing.toml, content/ with one brief, templates/."""
+    from .errors import BriefError
+    from .scaffold import init_project
+
+    try:
+        written = init_project(directory)
+    except BriefError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"next: cd {directory} && briefing build")
