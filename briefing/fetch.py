@@ -42,6 +42,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from . import compat
 from .errors import BriefError
 
 __all__ = ["Refusal", "RefusedResource", "SandboxFetcher"]
@@ -290,7 +291,7 @@ class SandboxFetcher(URLFetcher):
         first_origin = self._origin(urlsplit(url))
         for _ in range(_MAX_REDIRECTS + 1):
             req = request.Request(
-                current, headers={**self._http_headers, "Accept-Encoding": "identity"}
+                current, headers={**compat.http_headers(self), "Accept-Encoding": "identity"}
             )
             try:
                 # OpenerDirector.open, not URLFetcher.open (which would re-enter fetch);

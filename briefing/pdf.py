@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from . import compat
 from .errors import BriefError
 from .fetch import SandboxFetcher
 from .job import RenderJob
@@ -77,27 +78,25 @@ def _tag_languages() -> None:
     """Give structure elements with their own ``lang`` (the English summary) a ``/Lang``.
 
     WeasyPrint 70 writes only the document-level ``/Lang``, so a screen reader would read the
-    English page with an Arabic voice. Its tag builder ``_build_box_tree`` is a recursive
-    generator looked up by module global, so wrapping it reaches every element. Idempotent.
+    English page with an Arabic voice. Its tag builder is a recursive generator looked up by
+    module global, so wrapping it (through :mod:`briefing.compat`) reaches every element.
+    Idempotent.
     """
     import pydyf
-    from weasyprint.pdf import tags
 
-    original = tags._build_box_tree
-    if getattr(original, "_briefing_lang", False):
-        return
+    def wrap(original):  # type: ignore[no-untyped-def]
+        def build(box, parent, pdf, *args):  # type: ignore[no-untyped-def]
+            element = getattr(box, "element", None)
+            lang = element.get("lang") if element is not None and \
+                getattr(box, "element_tag", None) not in ("html", "body") else None
+            for struct in original(box, parent, pdf, *args):
+                if lang and isinstance(struct, pydyf.Dictionary) and "Lang" not in struct:
+                    struct["Lang"] = pydyf.String(lang)
+                yield struct
 
-    def build(box, parent, pdf, *args):  # type: ignore[no-untyped-def]
-        element = getattr(box, "element", None)
-        lang = element.get("lang") if element is not None and \
-            getattr(box, "element_tag", None) not in ("html", "body") else None
-        for struct in original(box, parent, pdf, *args):
-            if lang and isinstance(struct, pydyf.Dictionary) and "Lang" not in struct:
-                struct["Lang"] = pydyf.String(lang)
-            yield struct
+        return build
 
-    build._briefing_lang = True  # type: ignore[attr-defined]
-    tags._build_box_tree = build
+    compat.hook_tag_builder(wrap)
 
 
 def check_fonts(fonts_dir: Path, names: Sequence[str] | None = None) -> None:
