@@ -21,10 +21,12 @@ Deliberately independent of ``briefing.textlayer``, so a bug there cannot hide i
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +34,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 READERS = ("pdfium", "poppler", "pdfjs", "mupdf")
+#: Bidi controls a reader inserts into its output by itself (pdftotext wraps runs in LRE/RLE …
+#: PDF even for a PDF that holds none): not the PDF's doing, so not counted against it.
+OWN_MARKS = {"poppler": "\u202a\u202b\u202c"}
 #: Bound on one reader run (a hung reader is a failure, not a stuck test suite).
 TIMEOUT = 120
 
@@ -69,7 +74,7 @@ def pdfjs_struct_tree(pdf: PdfInput) -> list[dict[str, Any] | None]:
     their marked-content sequence as pdf.js's ``getTextContent`` gives it (the text Firefox's
     accessibility tree hands a screen reader), NFKC-normalised like the page text.
     """
-    return _pdfjs(pdf, struct=True)["struct"]
+    return _pdfjs(pdf)["struct"]
 
 
 # ---------------------------------------------------------------------------- readers
@@ -117,18 +122,35 @@ def _mupdf(pdf: PdfInput) -> list[str]:
 
 
 def _pdfjs_pages(pdf: PdfInput) -> list[str]:
-    return _pdfjs(pdf, struct=False)["pages"]
+    return _pdfjs(pdf)["pages"]
 
 
-def _pdfjs(pdf: PdfInput, *, struct: bool) -> dict[str, Any]:
+#: pdf.js results by the PDF's SHA-256: one node run gives both the text and the struct
+#: tree (starting node and loading pdf.js is most of the cost), so keep the last few.
+_PDFJS_CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_PDFJS_CACHE_SIZE = 64
+
+
+def _pdfjs(pdf: PdfInput) -> dict[str, Any]:
+    digest = hashlib.sha256(pdf if isinstance(pdf, bytes) else pdf.read_bytes()).hexdigest()
+    if digest in _PDFJS_CACHE:
+        _PDFJS_CACHE.move_to_end(digest)
+        return _PDFJS_CACHE[digest]
+    result = _run_pdfjs(pdf)
+    _PDFJS_CACHE[digest] = result
+    while len(_PDFJS_CACHE) > _PDFJS_CACHE_SIZE:
+        _PDFJS_CACHE.popitem(last=False)
+    return result
+
+
+def _run_pdfjs(pdf: PdfInput) -> dict[str, Any]:
     node = shutil.which("node") or shutil.which("nodejs")
     if node is None:
         raise ReaderMissing("pdfjs", "node not on PATH (Debian nodejs)")
     if not (HERE / "node_modules" / "pdfjs-dist" / "package.json").is_file():
         raise ReaderMissing("pdfjs", f"pdfjs-dist not installed in {HERE}/node_modules")
     with _as_file(pdf) as path:
-        done = subprocess.run([node, str(HERE / "pdfjs_text.mjs"), str(path),
-                               *(["--struct"] if struct else [])],
+        done = subprocess.run([node, str(HERE / "pdfjs_text.mjs"), str(path), "--struct"],
                               capture_output=True, timeout=TIMEOUT, cwd=HERE)
     if done.returncode != 0:
         raise RuntimeError(f"pdf.js failed on {path}: {done.stderr.decode(errors='replace')}")

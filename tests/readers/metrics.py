@@ -19,6 +19,7 @@ Tokenisation (kept simple on purpose):
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -85,7 +86,7 @@ def fold(text: str) -> str:
 
 
 def pairs(tokens: list[str]) -> Counter[tuple[str, str]]:
-    return Counter(zip(tokens, tokens[1:], strict=False))
+    return Counter(itertools.pairwise(tokens))
 
 
 @dataclass
@@ -107,8 +108,12 @@ class Scores:
         return self.phrases_found / self.phrases_total if self.phrases_total else 1.0
 
 
-def score(expected: str, pages: list[str]) -> Scores:
-    """Score the per-page text one reader gave back against the expected text."""
+def score(expected: str, pages: list[str], *, own_marks: str = "") -> Scores:
+    """Score the per-page text one reader gave back against the expected text.
+
+    ``own_marks``: bidi controls the reader writes into its output by itself, whatever the PDF
+    holds (poppler's U+202A–U+202C); they are not counted against the PDF.
+    """
     text = "\n".join(pages)
     got = words(text)
     want = [words(block) for block in blocks(expected)]
@@ -121,7 +126,8 @@ def score(expected: str, pages: list[str]) -> Scores:
     haystack = fold(clean(text))
     wanted = phrases(expected)
     missing = [p for p in wanted if p not in haystack]
-    marks = [len(BIDI_MARKS.findall(line)) for line in re.split(r"\r\n|\n|\r", text)] or [0]
+    marks = [sum(1 for m in BIDI_MARKS.findall(line) if m not in own_marks)
+             for line in re.split(r"\r\n|\n|\r", text)] or [0]
     return Scores(
         words=1 - sum(missing_words.values()) / max(1, sum(want_words.values())),
         pairs=sum(found_pairs.values()) / max(1, sum(want_pairs.values())),
