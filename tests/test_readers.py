@@ -114,16 +114,27 @@ def cases(test: str, names: list[str] = NAMES,
 # ---------------------------------------------------------------------------- shared builds
 
 @pytest.fixture(scope="module")
-def pdfs() -> dict[tuple[str, str], bytes]:
-    """Every document with briefing's text layer and with WeasyPrint alone (the floor),
-    rendered side by side in two child processes."""
-    jobs = [d.job for d in documents()]
-    fixed, plain = render(jobs, plain=False), render(jobs, plain=True)
-    out: dict[tuple[str, str], bytes] = {}
-    for variant, child in (("briefing", fixed), ("plain", plain)):
-        for document, pdf in zip(documents(), collect(child), strict=True):
-            out[document.name, variant] = pdf
-    return out
+def pdfs(request) -> dict[tuple[str, str], bytes]:
+    """Every document with briefing's text layer and with WeasyPrint alone (the floor).
+
+    The floor and the corpus pages render in child processes while the session's sample build
+    (conftest ``samples``, shared with the other sample tests) runs; the sample editions with
+    briefing's text layer are the PDFs that build wrote.
+    """
+    corpus = [d for d in documents() if d.name in CORPUS_NAMES]
+    plain = render([d.job for d in documents()], plain=True)
+    fixed = render([d.job for d in corpus], plain=False)
+    config, _, out = request.getfixturevalue("samples")
+    pdfs: dict[tuple[str, str], bytes] = {}
+    for name in SAMPLE_NAMES:
+        slug, audience = name.split("/")
+        path = out / config.paths.output_name.format(slug=slug, audience=audience)
+        pdfs[name, "briefing"] = path.read_bytes()
+    for document, pdf in zip(corpus, collect(fixed), strict=True):
+        pdfs[document.name, "briefing"] = pdf
+    for document, pdf in zip(documents(), collect(plain), strict=True):
+        pdfs[document.name, "plain"] = pdf
+    return pdfs
 
 
 @pytest.fixture(scope="module")
