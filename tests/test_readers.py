@@ -258,3 +258,53 @@ def test_a_missing_reader_fails_with_how_to_install(monkeypatch):
     for reader in ("poppler", "pdfjs"):
         with pytest.raises(readers.ReaderMissing, match=r"run \./install\.sh"):
             extract(b"%PDF-1.4", reader)
+
+
+def _wrapped(pdf: bytes, tag: str, actual_text: str) -> bytes:
+    """``pdf`` with each text object inside ``tag <</ActualText …>> BDC … EMC``."""
+    import io
+
+    import pikepdf
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        page = document.pages[0]
+        ops = []
+        for operands, op in pikepdf.parse_content_stream(page):
+            if str(op) == "BT":
+                ops.append(([pikepdf.Name(tag), pikepdf.Dictionary(
+                    ActualText=pikepdf.String(actual_text))], pikepdf.Operator("BDC")))
+            ops.append((operands, op))
+            if str(op) == "ET":
+                ops.append(([], pikepdf.Operator("EMC")))
+        page.Contents = document.make_stream(pikepdf.unparse_content_stream(ops))
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
+
+
+def test_readers_use_actualtext_as_their_sources_say():
+    """What the text-layer design relies on, seen through the installed readers: pdf.js
+    ignores /ActualText in page text, poppler reads it on /Span only, pdfium and MuPDF on any
+    tag; and the three that read it run their bidi over it, so a logical-order Arabic
+    replacement for a right-to-left run comes back reversed."""
+    from briefing.job import RenderJob
+
+    from .readers.documents import FONTS, render_now
+    css = ('<style>@font-face { font-family: A; src: url(Amiri-Regular.ttf) } '
+           'p { font-family: A }</style>')
+    jobs = [RenderJob(name=n, source=f"{n}.html", html=html, folder=str(FONTS),
+                      roots=(str(FONTS),), fonts_dir=str(FONTS), pdf_variant="none")
+            for n, html in (("latin", f"<html>{css}<p>abc def</p></html>"),
+                            ("arabic", f'<html lang="ar" dir="rtl">{css}<p>موسكو</p></html>'))]
+    latin, arabic = render_now(jobs, plain=True)
+
+    def read(pdf: bytes) -> dict[str, str]:
+        from .readers.metrics import BIDI_MARKS
+        return {r: BIDI_MARKS.sub("", extract(pdf, r)[0]).strip() for r in READERS}
+
+    assert read(_wrapped(latin, "/Span", "XYZ")) == {
+        "pdfium": "XYZ", "poppler": "XYZ", "pdfjs": "abc def", "mupdf": "XYZ"}
+    assert read(_wrapped(latin, "/P", "XYZ")) == {
+        "pdfium": "XYZ", "poppler": "abc def", "pdfjs": "abc def", "mupdf": "XYZ"}
+    assert read(arabic) == dict.fromkeys(READERS, "موسكو")
+    assert read(_wrapped(arabic, "/Span", "بكين")) == {
+        "pdfium": "نيكب", "poppler": "نيكب", "pdfjs": "موسكو", "mupdf": "نيكب"}

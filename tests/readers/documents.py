@@ -17,6 +17,7 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -78,25 +79,25 @@ def corpus_documents() -> list[Document]:
 
 def render(jobs: list[RenderJob], *, plain: bool) -> subprocess.Popen[bytes]:
     """Start rendering ``jobs`` in a child process; :func:`collect` waits for the PDFs."""
-    child = subprocess.Popen([sys.executable, "-m", "tests.readers._render",
-                              *(["--plain"] if plain else [])], cwd=REPO,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert child.stdin is not None
-    child.stdin.write(pickle.dumps(jobs))
-    child.stdin.close()
-    return child
+    with tempfile.TemporaryFile() as jobs_file:  # the child keeps its own handle open
+        jobs_file.write(pickle.dumps(jobs))
+        jobs_file.seek(0)
+        return subprocess.Popen([sys.executable, "-m", "tests.readers._render",
+                                 *(["--plain"] if plain else [])], cwd=REPO,
+                                stdin=jobs_file, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def collect(child: subprocess.Popen[bytes]) -> list[bytes]:
+    """The PDFs of :func:`render`, in job order; a failed or hung child is an error."""
     try:
-        out = child.stdout.read() if child.stdout else b""
-        child.wait(timeout=RENDER_TIMEOUT)
+        out, err = child.communicate(timeout=RENDER_TIMEOUT)
     except subprocess.TimeoutExpired:
         child.kill()
+        child.communicate()
         raise
-    err = child.stderr.read().decode(errors="replace") if child.stderr else ""
     if child.returncode != 0:
-        raise RuntimeError(f"rendering failed ({child.returncode}):\n{err}")
+        raise RuntimeError(f"rendering failed ({child.returncode}):\n"
+                           f"{err.decode(errors='replace')}")
     return pickle.loads(out)
 
 
