@@ -91,15 +91,16 @@ KNOWN: dict[str, dict[str, frozenset[str] | str]] = {
         "pdfjs": ALL,
         "mupdf": ALL,
     },
-    "screen_reader": {
-        "pdfjs": ALL,
+    "screen_reader": {  # by language
+        "ar": ALL,
     },
 }
 
 
 def cases(test: str, names: list[str] = NAMES,
           readers: tuple[str, ...] = READERS) -> list[Any]:
-    """(document, reader) parameters, the ones listed in ``KNOWN[test]`` marked xfail."""
+    """(document, reader) parameters — or (document, language) — the ones listed in
+    ``KNOWN[test]`` marked xfail."""
     known = KNOWN.get(test, {})
     params = []
     for name in names:
@@ -188,17 +189,19 @@ def test_never_below_plain_weasyprint(scores, name, reader):
     assert got.junk <= floor.junk, (got.junk, floor.junk)
 
 
-@pytest.mark.parametrize(("name", "reader"), cases("screen_reader", readers=("pdfjs",)))
-def test_screen_reader_gets_the_source_in_order_with_languages(pdfs, name, reader):
-    """The structure tree, walked in order, is the source in logical order, each run in the
-    language its element declares (the English summary is /Lang en)."""
+@pytest.mark.parametrize(("name", "lang"), cases("screen_reader", readers=("ar", "en")))
+def test_screen_reader_gets_the_source_in_order_with_languages(pdfs, name, lang):
+    """Through pdf.js (Firefox's accessibility tree): the structure tree, walked in order, is
+    the source in logical order, each run under the language its element declares — the
+    Arabic under ``ar`` (the document's /Lang), the English summary under /Lang ``en``."""
     document = next(d for d in documents() if d.name == name)
     want = text_by_language(document.job.html, document.digits)
     got = struct_text.text_by_language(pdfs[name, "briefing"])
-    assert set(got) == set(want), (sorted(got), sorted(want))
-    for lang, text in want.items():
-        result = score(text, [got[lang]])
-        assert result.pairs >= PAIRS_TARGET and not result.missing_phrases, (lang, result)
+    if lang not in want:
+        assert lang not in got, got[lang][:200]
+        return
+    result = score(want[lang], [got.get(lang, "")])
+    assert result.pairs >= PAIRS_TARGET and not result.missing_phrases, result
 
 
 # ---------------------------------------------------------------------------- the harness

@@ -7,8 +7,9 @@ text layer. Inside a block, order is everything.
 
 Tokenisation (kept simple on purpose):
 
-- Text is NFKC-normalised (what Firefox's copy and find do; it also folds presentation forms),
-  invisible bidi marks and tatweel (U+0640, typographic stretching) are removed.
+- Text is NFKC-normalised (what Firefox's copy and find do; it also folds presentation forms)
+  and case-folded (viewers' find ignores case, and CSS ``text-transform`` changes it); invisible
+  bidi marks and tatweel (U+0640, typographic stretching) are removed.
 - A *word* is a run of letters, combining marks and digits, Arabic or Latin. Everything else
   ends a word: spaces, Latin ``.,;:!?()«»"'/%-`` and Arabic ``، ؛ ؟ ٪ ٫ ٬``. A digit run glued
   after a letter (a footnote call, ``كلمة١``) is a word of its own, as a viewer's find treats it.
@@ -36,8 +37,8 @@ _SPACE = re.compile(r"\s+")
 
 
 def clean(text: str) -> str:
-    """NFKC, without bidi marks and tatweel: the text a user's find or copy works with."""
-    text = unicodedata.normalize("NFKC", text)
+    """NFKC, case-folded, without bidi marks and tatweel: the text a user's find works with."""
+    text = unicodedata.normalize("NFKC", text).casefold()
     return BIDI_MARKS.sub("", text).replace("\u0640", "")
 
 
