@@ -23,7 +23,11 @@ def main() -> None:
         if plain:  # the renderer installs briefing's text layer; the floor is WeasyPrint alone
             textlayer.uninstall()
             assert not textlayer.installed()
-        pdfs.append(renderers[key].render(job).data)
+        try:
+            pdfs.append(renderers[key].render(job).data)
+        except Exception as exc:  # name the document: the traceback alone does not
+            raise RuntimeError(f"rendering {job.name} ({'plain' if plain else 'briefing'}) "
+                               f"failed") from exc
     sys.stdout.buffer.write(pickle.dumps(pdfs))
 
 
