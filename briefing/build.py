@@ -346,7 +346,7 @@ def _publish(job_result: JobResult, edition: Edition, key: str, templates: dict[
                                        and job_result.fidelity < config.build.min_fidelity):
         missing = job_result.fidelity_missing
         log.warning("%s: text layer of edition '%s': %d phrase%s not found as written "
-                    "by pdfium or MuPDF (words found: %.1f%%)%s%s", brief.source.path,
+                    "by any reader checked (words found: %.1f%%)%s%s", brief.source.path,
                     edition.audience, len(missing), "" if len(missing) == 1 else "s",
                     100 * (job_result.fidelity or 0), "; " if missing else "",
                     "; ".join(missing[:5]))

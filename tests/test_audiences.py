@@ -14,7 +14,7 @@ from briefing.errors import BriefError
 from .conftest import MINIMAL, write_brief
 from .helpers import page_texts, pdfium_text
 
-SECRET = "ملاحظة داخلية لا تُنشر أبداً"
+SECRET = "ملاحظة داخلية لا تُنشر خارج الفريق"
 BRIEF = """---
 title: عنوان الورقة
 date: 2025-01-01

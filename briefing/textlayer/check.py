@@ -20,8 +20,17 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-#: The readers the build checks with: independent code bases, both available from PyPI.
-READERS = ("pdfium", "mupdf")
+def default_readers() -> tuple[str, ...]:
+    """The readers the build checks with: pdfium and a second, independent one — MuPDF
+    (``pip install briefing[mupdf]``; AGPL, so optional), else poppler's ``pdftotext``."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pymupdf") is not None:
+        return ("pdfium", "mupdf")
+    if shutil.which("pdftotext"):
+        return ("pdfium", "pdftotext")
+    return ("pdfium",)
 
 
 @dataclass(frozen=True)
@@ -145,11 +154,12 @@ def missing_everywhere(results: Sequence[Fidelity]) -> list[tuple[str, str]]:
 
 
 def measure(pdf: bytes, expected: str | Sequence[tuple[str, str]],
-            readers: Sequence[str] = READERS) -> list[Fidelity]:
+            readers: Sequence[str] | None = None) -> list[Fidelity]:
     """How much of ``expected`` each reader gives back from ``pdf``.
 
     ``expected`` is plain text, or (section, text) blocks in reading order as made by
     :func:`briefing.render.visible_blocks`.
     """
     blocks = [("", expected)] if isinstance(expected, str) else list(expected)
-    return [_score(name, blocks, extract_text(pdf, name)) for name in readers]
+    return [_score(name, blocks, extract_text(pdf, name))
+            for name in (readers or default_readers())]
