@@ -83,8 +83,9 @@ def test_section_marked_for_one_audience_never_leaks(project):
     assert SECRET in " ".join(pdfium_text(out / "full.pdf").split())
     for edition in ("public", "executive"):
         assert SECRET not in pdfium_text(out / f"{edition}.pdf"), edition
-    # numbering stays continuous in the public edition: the third section becomes ٢
-    assert "٢. قسم ثالث" in " ".join(pdfium_text(out / "public.pdf").split())
+    # numbering stays continuous in the public edition: the third section becomes ٢ (pdfium
+    # reads a number and its full stop at the end of a right-to-left line as ".٢": its limit)
+    assert re.search(r"(٢\.|\.٢) قسم ثالث", " ".join(pdfium_text(out / "public.pdf").split()))
 
 
 def test_front_matter_audiences_limits_editions(project):
