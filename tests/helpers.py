@@ -19,8 +19,10 @@ _MARKS = re.compile("[\u064B-\u065F\u0670\u0640]")  # tashkeel and tatweel
 # Invisible bidi controls: the text layer places some so that extractors order runs
 # correctly; they are not characters a reader types or searches for.
 BIDI_CONTROLS = re.compile("[\u200E\u200F\u061C\u202A-\u202E\u2066-\u2069]")
-# A footnote call is printed right after its word ("كلمة١"): split it off, as search does.
-_CALL = re.compile(r"(?<=[^\W\d])(?=[٠-٩0-9])")
+# A footnote call is printed right after its word ("كلمة١"), and poppler moves the space
+# beside a number in right-to-left text ("من  8ملايين"): split digits from letters, as a
+# viewer's search matches them.
+_CALL = re.compile(r"(?<=[^\W\d])(?=[٠-٩0-9])|(?<=[٠-٩0-9])(?=[^\W\d_])")
 
 
 def pdftotext(pdf: Path, *, first: int | None = None, last: int | None = None) -> str:
