@@ -22,6 +22,10 @@ class BriefError(Exception):
         self.message = message
         self.also = tuple(also)  # further problems found in the same pass (one line each)
 
+    def __reduce__(self) -> tuple:
+        # travels from a barrier child to the parent; Exception's default would lose path/line
+        return _rebuild, (self.path, self.message, self.line, self.also)
+
     def __str__(self) -> str:
         return "\n".join([self._one(), *(str(other) for other in self.also)])
 
@@ -30,3 +34,8 @@ class BriefError(Exception):
             return self.message
         where = f"{self.path}:{self.line}" if self.line else str(self.path)
         return f"{where}: {self.message}"
+
+
+def _rebuild(path: Path | None, message: str, line: int | None,
+             also: Sequence[BriefError]) -> BriefError:
+    return BriefError(path, message, line, also=also)
