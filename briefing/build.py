@@ -291,7 +291,8 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
         digest = _digest(path)
         if record and digest and record.get("digest") == digest and \
                 record.get("plan") == plan_key and all(
-                    is_fresh(out_dir / out, digest, aud) for out, aud in record["outputs"]):
+                    inside(out_dir, out) is not None and is_fresh(out_dir / out, digest, aud)
+                    for out, aud in record["outputs"]):
             unchanged.add(rel)
             for out, aud in record["outputs"]:
                 emit(skipped(f"{slug_of(path)}/{aud}", path, out_dir / out))
