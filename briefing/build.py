@@ -203,6 +203,31 @@ def write_pages(editions: list[Edition], config: Config, environments: dict) -> 
         yield outcome.task, outcome.value, outcome.error
 
 
+def check_all(config: Config, paths: Iterable[Path] = ()) -> tuple[int, int, list[BriefError]]:
+    """What ``briefing check`` does: every step of a build but the PDF render — gather, plan,
+    and each edition's HTML (templates, figures, Markdown fields) behind the barrier — so
+    check reports what build would fail on. Returns (good briefs, editions, errors)."""
+    briefs, errors = gather(config, paths)
+    editions = []
+    for brief in briefs:
+        try:
+            editions += plan([brief], config, config.output_dir)
+        except BriefError as exc:
+            errors.append(exc)
+    try:
+        check_unique([(e.output, e.name) for e in editions])
+    except BriefError as exc:
+        errors.append(exc)
+    environments = {name: make_environment(config, name) for name in config.audiences}
+    failed = set()
+    for edition, _page, error in write_pages(editions, config, environments):
+        if error is not None:
+            errors.append(error)
+            failed.add(edition.brief.source.path)
+    good = sum(1 for b in briefs if b.source.path not in failed)
+    return good, len(editions), errors
+
+
 def plan(briefs: list[Brief], config: Config, out_dir: Path) -> list[Edition]:
     """Every edition to build: each brief × each audience it asks for and qualifies for."""
     editions = []

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from . import bounds
-from .errors import BriefError
+from .errors import BriefError, printable
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +113,7 @@ def slug_problem(slug: str) -> str | None:
 def escape(text: str) -> str:
     """A file name or value as printed in messages: quoted, control and bidi characters as
     escapes (a tab, a newline or a right-to-left override would garble the terminal)."""
-    return "'" + "".join(f"\\u{ord(c):04x}" if _UNSAFE_CHARS.match(c) and c not in "/\\"
-                         else c for c in text) + "'"
+    return "'" + printable(text) + "'"
 
 
 def leaves_folder(path: Path, folder: Path) -> bool:
