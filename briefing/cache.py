@@ -73,10 +73,10 @@ class Cache:
             data = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
                 raise ValueError("written by another version of briefing")
+            _check_shape(data)
             if data.get("stamp") != stamp:
                 log.info("cache from another briefing/WeasyPrint version: rebuilding all")
                 return cache
-            _check_shape(data)
             cache.entries = dict(data["entries"])
             cache.sources = dict(data.get("sources", {}))
             cache.hashes.known = dict(data.get("files", {}))
