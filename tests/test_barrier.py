@@ -72,7 +72,7 @@ def test_hostile_corpus_each_bad_brief_fails_alone_and_the_good_ones_build(
     assert (root / "full.pdf").read_bytes() == b"not to be overwritten"
     manifest = json.loads((root / "dist" / "manifest.json").read_text(encoding="utf-8"))
     assert [o["path"] for o in manifest["outputs"]] == ["good-one/full.pdf", "good-two/full.pdf"]
-    text = pdfium_text((root / "dist" / "good-two" / "full.pdf").read_bytes())
+    text = pdfium_text(root / "dist" / "good-two" / "full.pdf")
     assert "نص الحاشية" in text
 
     # check reports the same problems, and serve's index keeps answering beside them
