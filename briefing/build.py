@@ -415,9 +415,11 @@ def _slug_clashes(files: list[Path], config: Config) -> dict[Path, Path]:
 def _remove_leftovers(out_dir: Path) -> None:
     """Temporary files of a build that was killed while writing (we hold the lock: no other
     build is writing now)."""
+    real = out_dir.resolve()
     for tmp in out_dir.rglob(".*.tmp"):
         with contextlib.suppress(OSError):
-            tmp.unlink()
+            if tmp.resolve().is_relative_to(real):  # never through a symlink out of it
+                tmp.unlink()
 
 
 def _digest(path: Path) -> str | None:
