@@ -365,13 +365,16 @@ class SandboxFetcher(URLFetcher):
 
         from PIL import Image
 
+        limit = Image.MAX_IMAGE_PIXELS  # set per job from limits.max_image_pixels
+        Image.MAX_IMAGE_PIXELS = None  # only the header is read here: say why, below
         try:
-            with Image.open(io.BytesIO(data)) as image:  # reads the header only
+            with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
         except Exception as exception:
             reason = str(exception) or type(exception).__name__
             self._refuse(url, f"not a readable {sniffed} image ({_shorten(reason, 200)})")
-        limit = Image.MAX_IMAGE_PIXELS
+        finally:
+            Image.MAX_IMAGE_PIXELS = limit
         if limit and width * height > limit:
             self._refuse(url, f"image is {width}×{height} = {width * height:,} pixels; the "
                          f"limit is {int(limit):,} (limits.max_image_pixels)")

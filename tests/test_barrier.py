@@ -307,3 +307,29 @@ def test_safe_names_refuse_every_escape() -> None:
                  "_fonts", "a\u2066b"):
         assert slug_problem(slug), slug
     assert slug_problem("أمن-الطاقة 2025") is None
+
+
+@pytest.mark.parametrize("name, data, reason", [
+    ("bomb.png", None, "pixels; the limit is 1,000,000 (limits.max_image_pixels)"),
+    ("text.png", "ليست صورة".encode(), "declared image/png, but its bytes are not an image"),
+    ("fake.jpg", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "declared image/jpeg, but its bytes are "
+     "image/png"),
+    ("entities.svg", b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
+     b'<svg xmlns="http://www.w3.org/2000/svg">&a;</svg>', "entity expansion refused"),
+])
+def test_image_failures_say_why(project: Path, name: str, data: bytes | None,
+                                reason: str) -> None:
+    from PIL import Image
+
+    folder = project / "content" / "b"
+    folder.mkdir(parents=True)
+    if data is None:
+        Image.new("1", (2000, 2000)).save(folder / name)  # 4 Mpx, a few KB on disk
+    else:
+        (folder / name).write_bytes(data)
+    write_brief(project, "b/index.md", brief("audiences: [full]\n", f"\n## ق\n\n![صورة]({name})\n"))
+    (project / "briefing.toml").write_text("[limits]\nmax_image_pixels = 1000000\n",
+                                           encoding="utf-8")
+    [result] = build(load_config(project), jobs=1).results
+    assert result.status == "failed"
+    assert name in str(result.error) and reason in str(result.error), str(result.error)
