@@ -178,8 +178,10 @@ def _child_main(func: Callable[[Any], Any], task: Any, path: Path, conn: Connect
         result = ("error", BriefError(path, "ran out of memory "
                                       "(limits.worker_memory_mb)"))
     except Exception as exc:  # a bug, but it must stay this brief's problem
-        log.debug("%s", traceback.format_exc())
-        result = ("error", BriefError(path, f"internal error: {exc!r}"))
+        from . import errors
+
+        detail = "\n" + traceback.format_exc() if errors.VERBOSE else " (--verbose: details)"
+        result = ("error", BriefError(path, f"internal error: {exc!r}{detail}"))
     try:
         conn.send((*result, collect.records))
     except Exception as exc:  # an unpicklable value: still this brief's error

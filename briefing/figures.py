@@ -249,7 +249,11 @@ def parse_figures(
 
 def parse_figure_block(text: str, path: Path, line: int) -> Figure:
     """Validate the YAML inside a ```figure fence; ``line`` is the file line of the fence."""
+    from .load import check_yaml_shape
+
     try:
+        # an alias bomb is refused before anything expands it
+        check_yaml_shape(path, text, line + 1, "figure block")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:

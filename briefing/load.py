@@ -197,7 +197,7 @@ def split_front_matter(
         raise BriefError(path, "front matter is not closed by a '---' line", 1) from None
     yaml_text = "\n".join(lines[1:end])
     try:
-        _check_shape(path, yaml_text)
+        check_yaml_shape(path, yaml_text)
         node = yaml.compose(yaml_text, Loader=_Loader)
         meta = yaml.load(yaml_text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -247,7 +247,8 @@ def _walk(node: yaml.Node, loc: KeyPath) -> Iterator[tuple[KeyPath, int]]:
             yield from _walk(item, (*loc, index))
 
 
-def _check_shape(path: Path, yaml_text: str) -> None:
+def check_yaml_shape(path: Path, yaml_text: str, offset: int = 2,
+                     what: str = "front matter") -> None:
     """Refuse front matter too big or too deep *before* it is composed or expanded.
 
     PyYAML's parser is an iterative state machine (its composer recurses per level, and every
@@ -260,7 +261,7 @@ def _check_shape(path: Path, yaml_text: str) -> None:
     open_: list[tuple[str | None, int, int]] = []  # anchor, count at start, items so far
     count = 0
     for event in yaml.parse(yaml_text, Loader=_Loader):
-        line = event.start_mark.line + 2
+        line = event.start_mark.line + offset  # file line (``offset``: of the YAML's line 0)
         if isinstance(event, yaml.AliasEvent):
             if event.anchor not in sizes:
                 continue  # undefined (or recursive) alias: the composer reports it
@@ -277,13 +278,13 @@ def _check_shape(path: Path, yaml_text: str) -> None:
             if isinstance(event, yaml.ScalarEvent) and event.anchor:
                 sizes[event.anchor] = 1
         if count > limits.max_front_matter_nodes:
-            raise BriefError(path, f"front matter has more than "
+            raise BriefError(path, f"{what} has more than "
                              f"{limits.max_front_matter_nodes:,} values once its aliases "
                              "(*name) are expanded (limits.max_front_matter_nodes)", line)
         if isinstance(event, yaml.CollectionStartEvent):
             open_.append((event.anchor, count - 1, 0))
             if len(open_) > limits.max_depth:
-                raise BriefError(path, f"front matter is nested more than {limits.max_depth} "
+                raise BriefError(path, f"{what} is nested more than {limits.max_depth} "
                                  "levels deep (limits.max_depth)", line)
         elif isinstance(event, yaml.CollectionEndEvent):
             anchor, start, items = open_.pop()

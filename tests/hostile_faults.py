@@ -52,6 +52,8 @@ FAULTS: dict[str, tuple[str, str]] = {
     "huge-label.md": (brief(FIGURE.format(v=1, label="ب" * 5000)), "limits.max_label_chars"),
     "block-figure-value.md": (brief(body=BODY + "\n```figure\nkind: column\ntitle: ش\ndata:\n"
                                     "  - {label: أ, value: 1e300}\n```\n"), "value"),
+    "block-alias-bomb.md": (brief(body=BODY + "\n```figure\n" + _alias_bomb() + "```\n"),
+                            "limits.max_front_matter_nodes"),
     "many-key-points.md": (brief("key_points:\n" + "  - نقطة\n" * 50_000),
                            "limits.max_list_items"),
     # 6, 7. names that would write outside the output folder or over the build's own files

@@ -99,11 +99,14 @@ def test_a_hang_or_a_crash_inside_one_brief_fails_only_that_brief(project: Path,
     # a list nested 3000 levels deep: Python-Markdown recurses per level (max_depth is off)
     write_brief(project, "recursion.md", brief("audiences: [full]\n",
                                                "\n## عنوان\n\n" + "- " * 3000 + "بند\n"))
+    write_brief(project, "crashes.md", brief("audiences: [full]\n", "\n## عنوان\n\nينهار هنا\n"))
     original = markup.to_html
 
     def to_html(text, path, line, cite=None):  # type: ignore[no-untyped-def]
         if "يتوقف هنا" in text:
             time.sleep(3600)  # a library stuck on this brief's input
+        if "ينهار هنا" in text:
+            raise KeyError("a bug deep in a library")
         return original(text, path, line, cite)
 
     monkeypatch.setattr(markup, "to_html", to_html)
@@ -111,7 +114,8 @@ def test_a_hang_or_a_crash_inside_one_brief_fails_only_that_brief(project: Path,
 
     assert [r.name for r in report.results if r.status == "built"] == ["good/full"]
     errors = {Path(str(e.path)).name: str(e) for e in report.errors}
-    assert set(errors) == {"hangs.md", "recursion.md"}, errors
+    assert set(errors) == {"hangs.md", "recursion.md", "crashes.md"}, errors
+    assert "internal error: KeyError('a bug deep in a library')" in errors["crashes.md"]
     assert "took longer than 3 s (limits.parse_timeout)" in errors["hangs.md"]
     assert "nested too deeply" in errors["recursion.md"]
     assert "Traceback" not in "".join(errors.values())
