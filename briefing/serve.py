@@ -292,7 +292,7 @@ class PreviewServer:
         """The PDF of one edition, rendered once per version; raises :class:`BriefError`."""
         from .barrier import call_isolated
         from .build import _job
-        from .job import run_job
+        from .job import renderer_for, run_job
 
         key = (slug, audience)
         with self._render_lock:
@@ -305,6 +305,7 @@ class PreviewServer:
                     page = self._page_of(edition, config)
                     job = _job(edition, page.html, config, remote=False,
                                expected_text=page.expected_text)
+                    renderer_for(job)  # WeasyPrint and fonts loaded once, here: inherited
                     result = call_isolated(run_job, job, path=brief.source.path,
                                            what="rendering this edition",
                                            timeout=config.limits.render_timeout,
