@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .cache import CACHE_VERSION, Cache, digest_json
+from . import bounds
+from .barrier import run_isolated
+from .cache import CACHE_NAME, CACHE_VERSION, Cache, digest_json
 from .config import Config, default_jobs
 from .errors import BriefError
 from .job import JobResult, RenderJob, bundle_folder, job_roots
-from .load import find_briefs, read_source, slug_of
+from .load import escape, find_briefs, leaves_folder, read_source, slug_of, slug_problem
 from .markup import parse_body
 from .model import validate
 from .publish import atomic_write, check_unique
@@ -88,7 +90,14 @@ class Report:
 
 
 def load_brief(path: Path, config: Config) -> Brief:
-    """load → model → markup for one file; raises :class:`BriefError`."""
+    """load → model → markup for one file, in this process; raises :class:`BriefError`.
+
+    Unbounded in time: callers run it through :func:`load_all` (the per-brief barrier)."""
+    with bounds.using(config.limits):
+        return _load_brief(path, config)
+
+
+def _load_brief(path: Path, config: Config) -> Brief:
     source = read_source(path, max_bytes=config.limits.max_source_bytes)
     meta = validate(source)
     blocks = None
@@ -120,29 +129,103 @@ def gather(config: Config, paths: Iterable[Path] = ()) -> tuple[list[Brief], lis
 
 
 def find(config: Config, paths: Iterable[Path] = ()) -> tuple[list[Path], list[BriefError]]:
-    """The brief files under ``paths`` (default: the content folder), without those whose
-    name another brief also has (they would write the same PDFs: both are errors)."""
+    """The brief files under ``paths`` (default: the content folder), without those that
+    cannot be built: a name that is not safe as a file name, a symlink leading out of the
+    content folder, or a name another brief also has (both would write the same PDFs)."""
     try:
         files = find_briefs(list(paths) or [config.content_dir])
     except BriefError as exc:
         return [], [exc]
-    clashes = _slug_clashes(files, config)
-    errors = [BriefError(path, f"another brief has the same name '{slug_of(path)}' ({other}); "
-                         "rename one: they would write the same PDFs")
-              for path, other in clashes.items()]
-    return [f for f in files if f not in clashes], errors
+    errors: list[BriefError] = []
+    content = config.content_dir.absolute()
+    kept = []
+    for path in files:
+        problem = slug_problem(slug_of(path))
+        if problem is None and path.absolute().is_relative_to(content) and \
+                leaves_folder(path, content):
+            problem = (f"{escape(str(path))} leads outside the content folder (a symlink to "
+                       f"{escape(str(path.resolve()))}); refused")
+        if problem:
+            errors.append(BriefError(path, problem))
+        else:
+            kept.append(path)
+    clashes = _slug_clashes(kept, config)
+    errors += [BriefError(path, f"another brief has the same name {escape(slug_of(path))} "
+                          f"({other}); rename one: they would write the same PDFs")
+               for path, other in clashes.items()]
+    return [f for f in kept if f not in clashes], errors
 
 
 def load_all(files: Iterable[Path], config: Config) -> tuple[list[Brief], list[BriefError]]:
-    """:func:`load_brief` for each file; errors are collected, not raised."""
+    """:func:`load_brief` for each file behind the per-brief barrier (its own killable process,
+    under ``limits.parse_timeout``); errors are collected, not raised."""
     briefs: list[Brief] = []
     errors: list[BriefError] = []
-    for path in files:
+    for outcome in run_isolated(lambda path: load_brief(path, config), list(files),
+                                path_of=lambda path: path, what="reading this brief",
+                                timeout=config.limits.parse_timeout,
+                                memory_mb=config.limits.worker_memory_mb,
+                                processes=default_jobs(config)):
+        if outcome.error is not None:
+            errors.append(outcome.error)
+        else:
+            briefs.append(outcome.value)  # type: ignore[arg-type]
+    return briefs, errors
+
+
+@dataclass(frozen=True)
+class Page:
+    """One edition's HTML, made behind the barrier, with what the build cache needs."""
+
+    html: str
+    templates: tuple[str, ...]  # template names the render used
+    expected: tuple[tuple[str, str], ...]  # (section, text) the text-layer check looks for
+
+
+def write_pages(editions: list[Edition], config: Config, environments: dict) -> Iterator[
+        tuple[Edition, Page | None, BriefError | None]]:
+    """The HTML of each edition (Jinja, figures, Markdown fields), each in its own killable
+    process under ``limits.parse_timeout``: ``(edition, page, None)`` or ``(edition, None,
+    error)``, in order. ``build`` and ``check`` share it, so check finds what build would."""
+    def page(edition: Edition) -> Page:
+        env = environments[edition.audience]
+        env.used = {}
+        with bounds.using(config.limits):
+            html = render_html(edition.brief, config, edition.audience, env)
+        return Page(html, tuple(sorted(env.used)),
+                    tuple(visible_blocks(html)) if config.build.text_check else ())
+
+    for outcome in run_isolated(page, editions, path_of=lambda e: e.brief.source.path,
+                                what="writing the HTML of this edition",
+                                timeout=config.limits.parse_timeout,
+                                memory_mb=config.limits.worker_memory_mb,
+                                processes=default_jobs(config)):
+        yield outcome.task, outcome.value, outcome.error
+
+
+def check_all(config: Config, paths: Iterable[Path] = ()) -> tuple[int, int, list[BriefError]]:
+    """What ``briefing check`` does: every step of a build but the PDF render — gather, plan,
+    and each edition's HTML (templates, figures, Markdown fields) behind the barrier — so
+    check reports what build would fail on. Returns (good briefs, editions, errors)."""
+    briefs, errors = gather(config, paths)
+    editions = []
+    for brief in briefs:
         try:
-            briefs.append(load_brief(path, config))
+            editions += plan([brief], config, config.output_dir)
         except BriefError as exc:
             errors.append(exc)
-    return briefs, errors
+    try:
+        check_unique([(e.output, e.name) for e in editions])
+    except BriefError as exc:
+        errors.append(exc)
+    environments = {name: make_environment(config, name) for name in config.audiences}
+    failed = set()
+    for edition, _page, error in write_pages(editions, config, environments):
+        if error is not None:
+            errors.append(error)
+            failed.add(edition.brief.source.path)
+    good = sum(1 for b in briefs if b.source.path not in failed)
+    return good, len(editions), errors
 
 
 def plan(briefs: list[Brief], config: Config, out_dir: Path) -> list[Edition]:
@@ -155,7 +238,11 @@ def plan(briefs: list[Brief], config: Config, out_dir: Path) -> list[Edition]:
             if audience.requires_english and brief.meta.english is None:
                 continue
             rel = config.paths.output_name.format(slug=brief.slug, audience=name)
-            editions.append(Edition(brief, name, out_dir / rel))
+            output = inside(out_dir, rel)
+            if output is None:
+                raise BriefError(brief.source.path, f"output {escape(rel)} would leave the "
+                                 "output folder; rename the brief")
+            editions.append(Edition(brief, name, output))
     check_unique([(e.output, e.name) for e in editions])
     return editions
 
@@ -229,7 +316,8 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
         digest = _digest(path)
         if record and digest and record.get("digest") == digest and \
                 record.get("plan") == plan_key and all(
-                    is_fresh(out_dir / out, digest, aud) for out, aud in record["outputs"]):
+                    inside(out_dir, out) is not None and is_fresh(out_dir / out, digest, aud)
+                    for out, aud in record["outputs"]):
             unchanged.add(rel)
             for out, aud in record["outputs"]:
                 emit(skipped(f"{slug_of(path)}/{aud}", path, out_dir / out))
@@ -260,19 +348,15 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
     by_name: dict[str, tuple[Edition, str, dict[str, str], tuple[Path, ...]]] = {}
 
     def make_jobs() -> Iterator[RenderJob]:
-        for edition in stale:
-            env = environments[edition.audience]
-            env.used = {}  # type: ignore[attr-defined]
-            try:
-                html = render_html(edition.brief, config, edition.audience, env)
-            except BriefError as exc:
+        for edition, page, error in write_pages(stale, config, environments):
+            if page is None:
                 emit(Result(edition.name, edition.brief.source.path, edition.output, "failed",
-                            error=exc))
+                            error=error))
                 continue
-            templates = {n: resolvers[edition.audience](n) or ""
-                         for n in sorted(env.used)}  # type: ignore[attr-defined]
-            logos = _logos_shown(html, config)
-            job = _job(edition, html, config, remote=scheduler is not None, logos=logos)
+            templates = {n: resolvers[edition.audience](n) or "" for n in page.templates}
+            logos = _logos_shown(page.html, config)
+            job = _job(edition, page.html, config, remote=scheduler is not None, logos=logos,
+                       expected=page.expected)
             by_name[job.name] = (edition, key_of(edition.brief.source.digest, edition.audience),
                                  templates, logos)
             yield job
@@ -295,6 +379,24 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
     return report
 
 
+def inside(out_dir: Path, rel: str) -> Path | None:
+    """``out_dir / rel`` when it stays inside the output folder (following symlinks) and is
+    none of the build's own files; None otherwise. Every path written or removed is checked."""
+    if not rel or rel.startswith("/") or "\\" in rel or "\x00" in rel:
+        return None
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts) or parts[0] in (MANIFEST_NAME, LOCK_NAME,
+                                                                  CACHE_NAME):
+        return None
+    path = out_dir / rel
+    try:
+        if not path.resolve().is_relative_to(out_dir.resolve()):
+            return None
+    except (OSError, RuntimeError):
+        return None
+    return path
+
+
 def _slug_clashes(files: list[Path], config: Config) -> dict[Path, Path]:
     """Briefs that share a slug (``x.md`` and ``x/index.md``), against the whole content folder
     so that building one file cannot overwrite another brief's PDFs."""
@@ -313,9 +415,11 @@ def _slug_clashes(files: list[Path], config: Config) -> dict[Path, Path]:
 def _remove_leftovers(out_dir: Path) -> None:
     """Temporary files of a build that was killed while writing (we hold the lock: no other
     build is writing now)."""
+    real = out_dir.resolve()
     for tmp in out_dir.rglob(".*.tmp"):
         with contextlib.suppress(OSError):
-            tmp.unlink()
+            if tmp.resolve().is_relative_to(real):  # never through a symlink out of it
+                tmp.unlink()
 
 
 def _digest(path: Path) -> str | None:
@@ -376,7 +480,12 @@ def _remove_stale(cache: Cache, current: set[str], out_dir: Path, config: Config
         source = entry.get("source") or ""
         if (config.root / source).exists() and source not in current:
             continue  # out of this build's scope, or failed to load this time
-        path = out_dir / rel
+        path = inside(out_dir, rel)
+        if path is None or not rel.endswith(".pdf"):
+            log.warning("%s: build cache names %s as an output, outside the output folder or "
+                        "not a PDF; not removed", out_dir / CACHE_NAME, escape(rel))
+            del cache.entries[rel]
+            continue
         try:
             path.unlink(missing_ok=True)
             if path.parent != out_dir and not any(path.parent.iterdir()):
@@ -428,7 +537,8 @@ def output_lock(out_dir: Path, *, wait: bool) -> Iterator[None]:
 
 
 def _job(edition: Edition, html: str, config: Config, *, remote: bool,
-         logos: Iterable[Path] = ()) -> RenderJob:
+         logos: Iterable[Path] = (),
+         expected: tuple[tuple[str, str], ...] = ()) -> RenderJob:
     brief = edition.brief
     if remote:  # a remote worker cannot read the project's files: logos go inside the HTML
         for logo in logos:
@@ -449,7 +559,8 @@ def _job(edition: Edition, html: str, config: Config, *, remote: bool,
         max_resource_bytes=config.limits.max_resource_bytes,
         max_image_pixels=config.limits.max_image_pixels,
         max_pages=audience.max_pages,
-        expected=tuple(visible_blocks(html)) if config.build.text_check else None,
+        expected=(expected or tuple(visible_blocks(html))) if config.build.text_check
+        else None,
         min_fidelity=config.build.min_fidelity,
         bundle=(bundle_folder(brief.source.own_folder, config.limits.max_resource_bytes)
                 if brief.source.own_folder else {}) if remote else None,

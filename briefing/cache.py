@@ -73,13 +73,14 @@ class Cache:
             data = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
                 raise ValueError("written by another version of briefing")
+            _check_shape(data)
             if data.get("stamp") != stamp:
                 log.info("cache from another briefing/WeasyPrint version: rebuilding all")
                 return cache
             cache.entries = dict(data["entries"])
             cache.sources = dict(data.get("sources", {}))
             cache.hashes.known = dict(data.get("files", {}))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("%s: unreadable build cache (%s); rebuilding everything", path, exc)
             cache.entries, cache.sources = {}, {}
             cache.hashes = FileHashes()
@@ -119,6 +120,29 @@ class Cache:
             "files": {p: self.hashes.digest(p) for p in files},
             **facts,
         }
+
+
+def _check_shape(data: dict[str, Any]) -> None:
+    """Valid JSON of the wrong shape (hand-edited, or from a broken tool) is discarded whole:
+    the build trusts every field it reads from here. Output paths are checked again where they
+    are used (they must stay inside the output folder)."""
+    def fail(what: str) -> None:
+        raise ValueError(f"{what} has the wrong shape")
+
+    entries, sources, files = data["entries"], data.get("sources", {}), data.get("files", {})
+    if not isinstance(entries, dict) or not all(
+            isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("key"), str)
+            and isinstance(v.get("files", {}), dict) and isinstance(v.get("templates", {}), dict)
+            for k, v in entries.items()):
+        fail("'entries'")
+    if not isinstance(sources, dict) or not all(
+            isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("outputs"), list)
+            and all(isinstance(o, list) and len(o) == 2 and all(isinstance(x, str) for x in o)
+                    for o in v["outputs"]) for k, v in sources.items()):
+        fail("'sources'")
+    if not isinstance(files, dict) or not all(
+            isinstance(v, list) and len(v) == 3 for v in files.values()):
+        fail("'files'")
 
 
 def digest_json(value: Any) -> str:

@@ -10,7 +10,10 @@ from pathlib import Path
 import click
 
 
-def _setup_logging(quiet: bool) -> None:
+def _setup_logging(quiet: bool, verbose: bool = False) -> None:
+    from . import errors
+
+    errors.VERBOSE = verbose  # long messages in full (a refused data: URL, a library's error)
     logging.basicConfig(level=logging.ERROR if quiet else logging.WARNING,
                         format="%(message)s", stream=sys.stderr)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -34,6 +37,8 @@ def main() -> None:
     """Arabic right-to-left policy-brief PDFs from Markdown + YAML."""
 
 
+VERBOSE = click.option("-v", "--verbose", is_flag=True,
+                       help="Print long error messages in full.")
 ROOT = click.option("--root", type=click.Path(path_type=Path, file_okay=False),
                     default=Path("."), show_default=True,
                     help="Project folder (with briefing.toml, content/, templates/).")
@@ -50,12 +55,14 @@ ROOT = click.option("--root", type=click.Path(path_type=Path, file_okay=False),
               help="Render on a Dask distributed cluster instead of local processes.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the final line.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@VERBOSE
 def build(paths: tuple[Path, ...], out_dir: Path | None, root: Path, force: bool,
-          jobs: int | None, scheduler: str | None, quiet: bool, as_json: bool) -> None:
+          jobs: int | None, scheduler: str | None, quiet: bool, as_json: bool,
+          verbose: bool) -> None:
     """Build every brief under content/ (or the given files) into PDFs, only what changed."""
     from .progress import run_build
 
-    _setup_logging(quiet or as_json)
+    _setup_logging(quiet or as_json, verbose)
     config = _config(root)
     ok = run_build(config, paths, out_dir=out_dir, force=force, jobs=jobs, scheduler=scheduler,
                    quiet=quiet, as_json=as_json)
@@ -65,17 +72,19 @@ def build(paths: tuple[Path, ...], out_dir: Path | None, root: Path, force: bool
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @ROOT
-def check(paths: tuple[Path, ...], root: Path) -> None:
-    """Validate briefs without rendering them."""
-    from .build import gather, plan
+@VERBOSE
+def check(paths: tuple[Path, ...], root: Path, verbose: bool) -> None:
+    """Validate briefs without rendering PDFs (everything else a build does is checked)."""
+    from .build import check_all
+    from .progress import plural
 
-    _setup_logging(False)
+    _setup_logging(False, verbose)
     config = _config(root)
-    briefs, errors = gather(config, paths)
+    ok, editions, errors = check_all(config, paths)
     for error in errors:
         click.echo(str(error), err=True)
-    editions = plan(briefs, config, config.output_dir)
-    click.echo(f"{len(briefs)} briefs ok ({len(editions)} editions), {len(errors)} with errors")
+    click.echo(f"{plural(ok, 'brief')} ok ({plural(editions, 'edition')}), "
+               f"{len(errors)} with errors")
     sys.exit(1 if errors else 0)
 
 

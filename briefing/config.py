@@ -130,6 +130,14 @@ class Limits(_Section):
     max_image_pixels: int = Field(40_000_000, gt=0)  #: decompression-bomb guard
     render_timeout: float = Field(180.0, gt=0)  #: seconds one edition may take to render
     worker_memory_mb: int = Field(3072, gt=0)  #: address-space cap of a render worker
+    #: seconds loading one brief (YAML, Markdown, figures) or writing one edition's HTML may take
+    parse_timeout: float = Field(60.0, gt=0)
+    max_front_matter_nodes: int = Field(100_000, gt=0)  #: YAML values, after alias expansion
+    max_depth: int = Field(40, gt=0)  #: nesting of YAML collections, Markdown lists and quotes
+    max_line_chars: int = Field(20_000, gt=0)  #: longest line of a brief
+    max_list_items: int = Field(1_000, gt=0)  #: items in one front-matter list
+    max_label_chars: int = Field(300, gt=0)  #: longest figure label
+    max_brackets: int = Field(300, gt=0)  #: '[' and '<' in one Markdown paragraph
 
 
 class Build(_Section):

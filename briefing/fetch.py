@@ -223,6 +223,7 @@ class SandboxFetcher(URLFetcher):
         if len(data) > self.max_bytes:  # grew after fstat
             self._refuse(url, f"larger than {self.max_bytes} bytes")
         content_type = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
+        content_type = self._check_image(url, data, content_type)
         self._served(url)
         return URLFetcherResponse(url, data, {"Content-Type": content_type})
 
@@ -244,6 +245,7 @@ class SandboxFetcher(URLFetcher):
             self._refuse(url, f"invalid data: URL ({exception})")
         if len(data) > self.data_cap:
             self._refuse(url, f"data: URL larger than {self.data_cap} bytes")
+        content_type = self._check_image(url, data, content_type)
         self._served("data:")
         return URLFetcherResponse(url, data, {"Content-Type": content_type})
 
@@ -338,6 +340,60 @@ class SandboxFetcher(URLFetcher):
             return URLFetcherResponse(current, b"".join(chunks), headers)
         self._refuse(url, "too many redirects")
 
+    def _check_image(self, url: str, data: bytes, content_type: str) -> str:
+        """An image is judged by its bytes, not by its name or declared type: a raster type
+        must hold that raster format (an SVG in ``data:image/png`` is refused, never parsed as
+        SVG), its pixel count is checked from the header before anything decodes it, and an
+        SVG may not declare XML entities. Each refusal says why. Returns the type to serve."""
+        kind = content_type.split(";")[0].strip().lower()
+        if not kind.startswith("image/"):
+            return content_type
+        sniffed = sniff_image(data)
+        if kind == "image/svg+xml":
+            if sniffed is not None:
+                return sniffed
+            head = data[:65536].lower()
+            if b"<!entity" in head or b"<!doctype" in head:
+                self._refuse(url, "SVG declares a DOCTYPE or XML entities (entity expansion "
+                             "refused)")
+            return content_type
+        if sniffed is None:
+            what = "an SVG document" if b"<svg" in data[:4096].lower() else "not an image"
+            self._refuse(url, f"declared {kind}, but its bytes are {what}")
+        if sniffed != kind and not (kind == "image/jpg" and sniffed == "image/jpeg"):
+            self._refuse(url, f"declared {kind}, but its bytes are {sniffed}")
+        import io
+
+        from PIL import Image
+
+        limit = Image.MAX_IMAGE_PIXELS  # set per job from limits.max_image_pixels
+        Image.MAX_IMAGE_PIXELS = None  # only the header is read here: say why, below
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+        except Exception as exception:
+            reason = str(exception) or type(exception).__name__
+            self._refuse(url, f"not a readable {sniffed} image ({_shorten(reason, 200)})")
+        finally:
+            Image.MAX_IMAGE_PIXELS = limit
+        if limit and width * height > limit:
+            self._refuse(url, f"image is {width}×{height} = {width * height:,} pixels; the "
+                         f"limit is {int(limit):,} (limits.max_image_pixels)")
+        return sniffed
+
     def _served(self, url: str) -> None:
         with self._lock:
             self.served.append(_shorten(url))
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The raster type of ``data`` from its magic bytes, or None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None

@@ -57,6 +57,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from markupsafe import Markup
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     Field,
@@ -103,6 +104,9 @@ DEFAULT_PALETTE: dict[str, str] = {
 #: Font of all SVG text: it must map the Arabic presentation forms (see module docstring).
 SVG_FONT = "Amiri"
 MAX_ITEMS = {"bar": 15, "column": 12, "line": 60, "key": 8}
+#: Largest magnitude of a value (a thousand trillion): enough for any budget or population,
+#: and well inside what Babel's decimal formatting and the chart geometry handle exactly.
+MAX_MAGNITUDE = 1e15
 
 # -- model ---------------------------------------------------------------------------------
 
@@ -129,12 +133,24 @@ def _label(value: Any) -> Any:
     return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
+def _label_length(value: str | None) -> str | None:
+    """Labels are wrapped by measuring every glyph: a huge one costs minutes, not a line."""
+    from . import bounds
+
+    limit = bounds.current().max_label_chars
+    if value is not None and len(value) > limit:
+        raise ValueError(f"{len(value):,} characters; a label has at most {limit} "
+                         "(limits.max_label_chars)")
+    return value
+
+
 class Datum(Strict):
     """One item of a figure: a bar, a column, a point of a line, or one key number."""
 
     # required except in line charts (there the date labels the point)
-    label: Annotated[Text | None, BeforeValidator(_label)] = None
-    value: Annotated[float, BeforeValidator(_number), Field(allow_inf_nan=False)]
+    label: Annotated[Text | None, BeforeValidator(_label), AfterValidator(_label_length)] = None
+    value: Annotated[float, BeforeValidator(_number),
+                     Field(allow_inf_nan=False, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)]
     unit: Text | None = None  # key figures: per item; charts: must agree with Figure.unit
     source: Text | None = None  # added to the caption's sources
     date: IsoDate | None = None  # required in line charts
@@ -233,7 +249,11 @@ def parse_figures(
 
 def parse_figure_block(text: str, path: Path, line: int) -> Figure:
     """Validate the YAML inside a ```figure fence; ``line`` is the file line of the fence."""
+    from .load import check_yaml_shape
+
     try:
+        # an alias bomb is refused before anything expands it
+        check_yaml_shape(path, text, line + 1, "figure block")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:

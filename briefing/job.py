@@ -88,18 +88,12 @@ def _render(job: RenderJob, result: JobResult) -> None:
 
     from PIL import Image
 
-    from .pdf import PdfRenderer
-
     # Decompression bombs: Pillow warns above MAX_IMAGE_PIXELS and raises above twice that;
     # both become a failed image load, which pdf.py turns into an error naming the brief.
     Image.MAX_IMAGE_PIXELS = job.max_image_pixels
     warnings.simplefilter("error", Image.DecompressionBombWarning)
 
-    key = (job.fonts_dir, job.pdf_variant)
-    renderer = _RENDERERS.get(key)
-    if renderer is None:  # one renderer (and FontConfiguration) per process and settings
-        renderer = _RENDERERS[key] = PdfRenderer(Path(job.fonts_dir), job.pdf_variant)
-    rendered = renderer.render(job)  # type: ignore[attr-defined]
+    rendered = renderer_for(job).render(job)  # type: ignore[attr-defined]
     if job.max_pages is not None and rendered.pages > job.max_pages:
         raise BriefError(job.source, f"edition '{job.name.split('/')[-1]}' has "
                          f"{rendered.pages} pages; its limit is {job.max_pages}")
@@ -114,6 +108,18 @@ def _render(job: RenderJob, result: JobResult) -> None:
         result.fidelity_missing = tuple(
             f"«{phrase}»" + (f" ({section})" if section else "")
             for section, phrase in textlayer.check.missing_everywhere(results))
+
+
+def renderer_for(job: RenderJob) -> object:
+    """One renderer (and FontConfiguration) per process and settings. Called ahead in a
+    process that forks a child per render (the preview), so every child inherits it warm."""
+    from .pdf import PdfRenderer
+
+    key = (job.fonts_dir, job.pdf_variant)
+    renderer = _RENDERERS.get(key)
+    if renderer is None:
+        renderer = _RENDERERS[key] = PdfRenderer(Path(job.fonts_dir), job.pdf_variant)
+    return renderer
 
 
 def _unbundle(job: RenderJob, tmp: Path) -> RenderJob:

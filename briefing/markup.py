@@ -21,18 +21,19 @@ from pathlib import Path
 
 import markdown
 
+from . import bounds
 from .errors import BriefError
+from .mdfootnotes import CALL_RE, Cite, FootnoteCalls
 from .sanitize import clean_html, find_disallowed
 
 log = logging.getLogger(__name__)
 
 _FENCE = re.compile(r"^(```|~~~)")
-_SECTION = re.compile(
-    r"^##(?!#)\s+(?P<title>.*?)(?:\s*\{audiences\s*=\s*(?P<aud>[^}]*)\})?\s*#*\s*$"
-)
+_AUDIENCE_MARK = re.compile(r"\s*audiences\s*=([^{}=]*)")  # inside {…}: one pass, linear
+_AUDIENCE_NAME = re.compile(r"[\w-]+")
 _H1 = re.compile(r"^#(?!#)\s")
 _FN_DEF = re.compile(r"^\[\^(?P<id>[^\]\s]+)\]:[ \t]*(?P<text>.*)$")
-_FN_REF = re.compile(r"\[\^(?P<id>[^\]\s]+)\](?!:)")
+_FN_REF = CALL_RE
 _TOKEN = re.compile("\ue000(\\d+)\ue001")
 _TOKEN_CHARS = dict.fromkeys(range(0xE000, 0xE004))
 _BLOCK_TOKEN = re.compile("<p>\ue002(\\d+)\ue003</p>|\ue002(\\d+)\ue003")
@@ -61,19 +62,20 @@ class Body:
     sections: list[Section] = field(default_factory=list)
 
 
-def _md() -> markdown.Markdown:
+def _md(cite: Cite | None = None) -> markdown.Markdown:
     # Tables and sane lists are what briefs use; no extension that lets content set attributes.
     # Column alignment as an `align` attribute: the sanitiser drops every `style` attribute.
     return markdown.Markdown(
-        extensions=["tables", "sane_lists"],
+        extensions=["tables", "sane_lists", *([FootnoteCalls(cite)] if cite else [])],
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )
 
 
-def to_html(text: str, path: Path, line: int) -> str:
+def to_html(text: str, path: Path, line: int, cite: Cite | None = None) -> str:
     """Block-level Markdown from content → sanitised HTML."""
-    raw = _md().convert(text)
+    check_bounds(text, path, line)
+    raw = _md(cite).convert(text)
     _warn_disallowed(raw, path, line)
     return clean_html(raw)
 
@@ -84,6 +86,38 @@ def to_inline_html(text: str, path: Path, line: int) -> str:
     if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
         out = out[3:-4]
     return out
+
+
+_NEST = re.compile(r"[ \t]*(?:>|[-*+][ \t]|\d{1,9}[.)][ \t])")
+
+
+def check_bounds(text: str, path: Path, line: int) -> None:
+    """Refuse what Python-Markdown handles in more than linear time or by deep recursion,
+    before it gets there: lists and quotes nested past ``limits.max_depth`` (recursion per
+    level), and paragraphs with more than ``limits.max_brackets`` ``[`` or ``<`` (its inline
+    parser rescans the rest of the paragraph at each one: quadratic). One pass, linear."""
+    limits = bounds.current()
+    brackets = 0
+    for offset, row in enumerate(text.split("\n")):
+        if not row.strip():
+            brackets = 0
+            continue
+        if len(row) > limits.max_line_chars:
+            raise BriefError(path, f"line is {len(row):,} characters long; the limit is "
+                             f"{limits.max_line_chars:,} (limits.max_line_chars)", line + offset)
+        depth, at = 0, 0
+        while match := _NEST.match(row, at):
+            depth, at = depth + 1, match.end()
+        spaces = len(row) - len(row.lstrip(" \t"))
+        depth += row[:spaces].expandtabs(4).count(" ") // 4
+        if depth > limits.max_depth:
+            raise BriefError(path, f"lists or quotes nested {depth} levels deep; the limit is "
+                             f"{limits.max_depth} (limits.max_depth)", line + offset)
+        brackets += row.count("[") + row.count("<")
+        if brackets > limits.max_brackets:
+            raise BriefError(path, f"more than {limits.max_brackets} '[' and '<' in one "
+                             "paragraph (links, images, HTML tags); split it into paragraphs "
+                             "(limits.max_brackets)", line + offset)
 
 
 def _warn_disallowed(raw: str, path: Path, line: int) -> None:
@@ -112,6 +146,9 @@ def parse_body(
             note_html.append(to_inline_html(text, path, def_line))
         used.add(key)
         return f"\ue000{note_index[key]}\ue001"
+
+    def cite(key: str) -> str | None:
+        return f"\ue000{note_index[key]}\ue001" if key in note_index else None
 
     chunks: list[tuple[str, int, str | None, list[str]]] = [("", first_line, None, [])]
     block_html: list[str] = []
@@ -144,14 +181,16 @@ def parse_body(
             raise BriefError(
                 path, "'# ' headings are not used in the body: the title comes from the front "
                 "matter; start sections with '## '", number)
-        heading = _SECTION.match(text)
+        heading = section_heading(text, path, number)
         if heading:
-            title = heading["title"].strip()
+            title, aud = heading
             if not title:
                 raise BriefError(path, "empty section heading", number)
-            chunks.append((title, number, heading["aud"], []))
+            chunks.append((title, number, aud, []))
             continue
-        chunks[-1][3].append(_FN_REF.sub(lambda m, n=number: ref(m, n), text))
+        for match in _FN_REF.finditer(text):
+            ref(match, number)
+        chunks[-1][3].append(text)
     if in_fence:
         raise BriefError(path, "code block is never closed (missing ```)", fence_start)
 
@@ -160,7 +199,7 @@ def parse_body(
         log.warning("%s:%d: footnote [^%s] is defined but never cited", path, notes[key][1], key)
 
     def finish(md_lines: list[str], line: int) -> str:
-        out = to_html("\n".join(md_lines), path, line)
+        out = to_html("\n".join(md_lines), path, line, cite)
         out = _TOKEN.sub(lambda m: f'<span class="footnote">{note_html[int(m[1])]}</span>', out)
         return _BLOCK_TOKEN.sub(lambda m: block_html[int(m[1] or m[2])], out)
 
@@ -170,15 +209,44 @@ def parse_body(
         title_html = to_inline_html(_FN_REF.sub("", title), path, line)
         audiences = None
         if aud is not None:
-            names = frozenset(a.strip() for a in re.split(r"[,\s]+", aud) if a.strip())
+            names = [a for a in re.split(r"[,\s]+", aud) if a]
             if not names:
                 raise BriefError(path, "empty audience list in {audiences=...}", line)
-            audiences = names
+            for name in names:
+                if not _AUDIENCE_NAME.fullmatch(name):
+                    raise BriefError(path, f"audience mark: {name!r} is not an audience name "
+                                     "(write {audiences=full, executive})", line)
+            audiences = frozenset(names)
         sections.append(Section(
             title=_plain(title_html), title_html=title_html, html=finish(md_lines, line),
             line=line, audiences=audiences,
         ))
     return Body(intro=intro, sections=sections)
+
+
+def section_heading(text: str, path: Path, line: int) -> tuple[str, str | None] | None:
+    """``## title {audiences=a, b}`` → ``(title, "a, b")``; ``(title, None)`` without a mark;
+    None when the line is not a section heading.
+
+    String operations, no regex over the title: linear in the line. Anything at the end of a
+    heading that looks like an audience mark (``{`` … ``audience`` …) but is not exactly one is
+    an error — taken as a plain heading, the section would reach every edition.
+    """
+    if not text.startswith("##") or text.startswith("###") or text[2:3] not in (" ", "\t"):
+        return None
+    rest = text[2:].strip()
+    stripped = rest.rstrip("#")
+    if stripped != rest and (not stripped or stripped[-1] in " \t"):
+        rest = stripped.rstrip()  # closing hashes: "## title ##"
+    brace = rest.rfind("{")
+    if brace < 0 or "audience" not in rest[brace:].lower():
+        return rest, None
+    mark = rest[brace + 1:-1] if rest.endswith("}") else None
+    found = _AUDIENCE_MARK.fullmatch(mark) if mark is not None else None
+    if found is None:
+        raise BriefError(path, f"malformed audience mark {rest[brace:]!r}: write it last in "
+                         "the heading, exactly as {audiences=full, executive}", line)
+    return rest[:brace].strip(), found[1]
 
 
 def _extract_footnotes(

@@ -8,6 +8,9 @@ offending key (from :mod:`briefing.load`) and the key path.
 
 from __future__ import annotations
 
+import difflib
+import logging
+import re
 from typing import Annotated, Any
 
 from pydantic import (
@@ -22,6 +25,8 @@ from .errors import BriefError
 from .figures import Figure
 from .load import Source
 from .values import IsoDate, Strict, Text
+
+log = logging.getLogger(__name__)
 
 
 class Author(Strict):
@@ -71,12 +76,32 @@ class FrontMatter(Strict):
 def validate(source: Source) -> FrontMatter:
     """Validate a loaded brief's front matter; every problem is reported, each with its line."""
     try:
-        return FrontMatter.model_validate(source.meta)
+        meta = FrontMatter.model_validate(source.meta)
     except ValidationError as exc:
         problems = [_problem(source, err) for err in exc.errors()]
         problems.sort(key=lambda p: p.line or 0)
         first = problems[0]
         raise BriefError(first.path, first.message, first.line, also=problems[1:]) from None
+    _warn_hidden_characters(source, meta)
+    return meta
+
+
+#: Controls and bidi embeddings/overrides/isolates: invisible in print, they reorder or hide
+#: text (a title that reads differently from what it says). Marks (U+200E/F, U+061C) are fine.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _warn_hidden_characters(source: Source, meta: FrontMatter) -> None:
+    fields: list[tuple[tuple[str, ...], str | None]] = [
+        (("title",), meta.title), (("subtitle",), meta.subtitle), (("series",), meta.series)]
+    if meta.english is not None:
+        fields.append((("english", "title"), meta.english.title))
+    for loc, text in fields:
+        found = _HIDDEN.search(text or "")
+        if found:
+            log.warning("%s:%d: %s contains the invisible character U+%04X (a control or bidi "
+                        "override that reorders the text); remove it", source.path,
+                        source.line_of(loc), ".".join(loc), ord(found[0]))
 
 
 def _problem(source: Source, err: Any) -> BriefError:
@@ -86,7 +111,10 @@ def _problem(source: Source, err: Any) -> BriefError:
     if err["type"] == "extra_forbidden":
         message = f"unknown key '{key}'"
         allowed = _allowed_keys(loc[:-1])
-        if allowed:
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+        if close:
+            message += f"; did you mean '{close[0]}'?"
+        elif allowed:
             message += f" (allowed: {', '.join(allowed)})"
     elif err["type"] == "missing":
         message = f"missing required key '{key}'"

@@ -4,25 +4,33 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from .build import Report, Result, build
 from .config import Config
-from .errors import BriefError
+from .errors import BriefError, printable
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 page``, ``2 pages``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def describe(result: Result) -> str:
     if result.status == "failed":
         return str(result.error)
     if result.status == "removed":
-        return f"removed {result.output}"
+        return f"removed {printable(str(result.output))}"
     fidelity = f", text {100 * result.fidelity:.1f}%" if result.fidelity is not None else ""
     timing = f", {result.seconds:.1f}s" if result.status == "built" else ""
-    return f"{result.status} {result.output} ({result.pages} pages{fidelity}{timing})"
+    pages = plural(result.pages, "page") if result.pages is not None else "? pages"
+    return f"{result.status} {printable(str(result.output))} ({pages}{fidelity}{timing})"
 
 
 def summary_line(report: Report) -> str:
@@ -71,6 +79,26 @@ def run_build(config: Config, paths: Iterable[Path], *, out_dir: Path | None, fo
     return report.ok
 
 
+@contextmanager
+def _log_above(console) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """While the bar is shown, log records are printed by its console, above the bar: the
+    logging handler's stream is the real stderr, and writing there would land in the bar's
+    line."""
+    class Above(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            console.print(self.format(record), highlight=False, markup=False)
+
+    root = logging.getLogger()
+    above = Above(logging.WARNING)
+    above.setFormatter(logging.Formatter("%(message)s"))
+    saved = root.handlers[:]
+    root.handlers = [above]
+    try:
+        yield
+    finally:
+        root.handlers = saved
+
+
 def _with_bar(config: Config, paths: Iterable[Path], out_dir: Path | None, force: bool,
               jobs: int | None, scheduler: str | None) -> Report:
     from rich.console import Console
@@ -78,7 +106,8 @@ def _with_bar(config: Config, paths: Iterable[Path], out_dir: Path | None, force
 
     console = Console(stderr=True)
     with Progress(TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
+                  TimeElapsedColumn(), console=console, transient=True) as bar, \
+            _log_above(console):
         task = bar.add_task("build", total=None)
 
         def planned(count: int) -> None:

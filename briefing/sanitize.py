@@ -33,7 +33,8 @@ from urllib.parse import urlsplit
 
 import nh3
 
-__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "clean_html", "find_disallowed"]
+__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "CONTENT_CLASSES", "clean_html",
+           "find_disallowed"]
 
 # fmt: off
 ALLOWED_TAGS: frozenset[str] = frozenset({
@@ -58,6 +59,14 @@ ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
     "td": frozenset({"align", "colspan", "rowspan"}),
     "ol": frozenset({"start"}),
 }
+
+#: The only ``class`` values content may set. The theme's structural classes (``marking``,
+#: ``cover``, ``footnote``, ``box``, ``running-*``…) are not among them, so content cannot
+#: forge a marking, a cover or a footnote; a house theme styles its own content classes under
+#: the ``x-`` prefix (``<p class="x-board-note">``), which the theme never uses itself;
+#: ``<code>`` also keeps ``language-*`` (the code's language, from a fenced block).
+CONTENT_CLASSES: frozenset[str] = frozenset({"lead", "pull-quote", "ltr", "rtl"})
+CONTENT_CLASS_PREFIX = "x-"
 
 _LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 _DATA_IMAGE = re.compile(r"data:image/(png|jpeg|jpg|gif|webp)[;,]", re.IGNORECASE)
@@ -140,6 +149,11 @@ def _check(tag: str, attr: str, value: str) -> str | None:
         return value if value in _DIR else None
     if attr == "lang":
         return value.strip() if _LANG.match(value.strip()) else None
+    if attr == "class":
+        kept = [c for c in value.split() if c in CONTENT_CLASSES or (
+            c.startswith(CONTENT_CLASS_PREFIX) and len(c) > len(CONTENT_CLASS_PREFIX)) or (
+            tag == "code" and c.startswith("language-"))]
+        return " ".join(kept) if kept and len(value) <= _MAX_TOKEN else None
     if attr in ("id", "class", "title", "alt"):
         return value if len(value) <= (_MAX_TOKEN if attr in ("id", "class") else 2000) else None
     return None

@@ -253,6 +253,7 @@ class PreviewServer:
         Raises :class:`LookupError` for what does not exist (404), :class:`BriefError` for
         what the author must fix (shown in the page).
         """
+        from .barrier import call_isolated
         from .build import load_brief, plan
 
         version, config = self.current()
@@ -262,7 +263,9 @@ class PreviewServer:
         if audience not in config.audiences:
             raise LookupError(f"no audience '{audience}' (configured: "
                               f"{', '.join(sorted(config.audiences))})")
-        brief = load_brief(path, config)
+        brief = call_isolated(lambda p: load_brief(p, config), path, path=path,
+                              what="reading this brief", timeout=config.limits.parse_timeout,
+                              memory_mb=config.limits.worker_memory_mb)
         editions = [e for e in plan([brief], config, config.output_dir) if e.audience == audience]
         if not editions:
             reason = ("it has no 'english' block" if config.audiences[audience].requires_english
@@ -271,16 +274,25 @@ class PreviewServer:
         return version, config, brief, editions[0]
 
     def html(self, slug: str, audience: str) -> tuple[int, str, Config, object]:
-        from .render import make_environment, render_html
+        version, config, brief, edition = self.edition(slug, audience)
+        return version, self._page_of(edition, config).html, config, brief
 
-        version, config, brief, _ = self.edition(slug, audience)
-        text = render_html(brief, config, audience, make_environment(config, audience))
-        return version, text, config, brief
+    def _page_of(self, edition: object, config: Config):  # -> build.Page
+        """One edition's HTML behind the per-brief barrier (never in a server thread)."""
+        from .build import write_pages
+        from .render import make_environment
+
+        env = {edition.audience: make_environment(config, edition.audience)}  # type: ignore[attr-defined]
+        _, page, error = next(write_pages([edition], config, env))  # type: ignore[list-item]
+        if error is not None:
+            raise error
+        return page
 
     def pdf(self, slug: str, audience: str) -> bytes:
         """The PDF of one edition, rendered once per version; raises :class:`BriefError`."""
+        from .barrier import call_isolated
         from .build import _job
-        from .render import make_environment, render_html
+        from .job import renderer_for, run_job
 
         key = (slug, audience)
         with self._render_lock:
@@ -290,11 +302,14 @@ class PreviewServer:
             if cached is None or cached[0] != version:
                 try:
                     version, config, brief, edition = self.edition(slug, audience)
-                    text = render_html(brief, config, audience,
-                                       make_environment(config, audience))
-                    from .job import run_job
-
-                    result = run_job(_job(edition, text, config, remote=False))
+                    page = self._page_of(edition, config)
+                    job = _job(edition, page.html, config, remote=False,
+                               expected=page.expected)
+                    renderer_for(job)  # WeasyPrint and fonts loaded once, here: inherited
+                    result = call_isolated(run_job, job, path=brief.source.path,
+                                           what="rendering this edition",
+                                           timeout=config.limits.render_timeout,
+                                           memory_mb=config.limits.worker_memory_mb)
                     error = result.brief_error()
                     cached = (version, error if error is not None else result.pdf)
                 except BriefError as exc:
@@ -307,10 +322,36 @@ class PreviewServer:
         return cached[1]  # type: ignore[return-value]
 
 
+#: Seconds a connection may stay silent (a half-open or slow client holds a thread otherwise).
+READ_TIMEOUT = 10.0
+#: Connections served at once; more wait in the listen queue (one thread each).
+MAX_CONNECTIONS = 32
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     preview: PreviewServer
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request, client_address):  # type: ignore[no-untyped-def]
+        # Wait for a free slot here, in the accepting thread: beyond the cap, new clients
+        # queue in the kernel's backlog instead of each costing a thread.
+        self.slots.acquire()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):  # type: ignore[no-untyped-def]
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
 
 @dataclass
@@ -330,6 +371,7 @@ class _Either:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    timeout = READ_TIMEOUT  # socket timeout for every read: a silent client is dropped
     def version_string(self) -> str:
         return "briefing-preview"
 
@@ -400,11 +442,13 @@ class _Handler(BaseHTTPRequestHandler):
             slug in self.server.preview.briefs(config)
 
     def _host_ok(self) -> bool:
+        """Bound to loopback: the Host header must be exactly this server's name and port
+        (DNS rebinding sends the attacker's name; ``127.0.0.1:8765@evil.com`` is refused)."""
         if not _is_loopback(self.server.preview.host):
             return True
+        port = self.server.server_address[1]
         host = (self.headers.get("Host") or "").strip().lower()
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        return name in _LOOPBACK_NAMES
+        return host in {f"{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]")}
 
     # -- pages
 

@@ -13,6 +13,7 @@ and version-control folders.
 
 from __future__ import annotations
 
+import re
 import threading
 import traceback
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from pathlib import Path
 import click
 
 from .config import CONFIG_NAME, Config, load_config
-from .errors import BriefError
+from .errors import BriefError, printable
 
 Echo = Callable[[str], None]
 
@@ -106,9 +107,23 @@ class ChangeFilter:
         p = Path(path)
         if any(p.is_relative_to(o) for o in self.outputs):
             return False
-        if p.name.startswith(".") and p.name.endswith(".tmp"):  # atomic-write temporaries
+        if is_scratch_file(p.name):
             return False
         return p == self.config_file or any(p == i or p.is_relative_to(i) for i in self.inputs)
+
+
+_SCRATCH = re.compile(
+    r"^[.#]"                      # hidden files, atomic-write temporaries, emacs #x# and .#x
+    r"|~$|\.sw[a-p]$|\.(tmp|bak|orig|part|crdownload|kate-swp)$"  # vim, backups, downloads
+    r"|^sed[A-Za-z0-9]{6}$|^4913$"  # sed -i's temporary; vim's probe file
+    r"|^goutputstream-"           # GNOME/gedit atomic saves
+)
+
+
+def is_scratch_file(name: str) -> bool:
+    """Editors' temporary, swap and backup files: never a reason to rebuild (nor worth a
+    'changed:' line). Briefs, images and templates never have names like these."""
+    return bool(_SCRATCH.search(name))
 
 
 def _logos(config: Config) -> list[str]:
@@ -147,7 +162,7 @@ def watch_and_build(root: Path, *, out_dir: Path | None = None,
                 if not changes and not pending:
                     continue
                 if changes:
-                    names = sorted({_show(Path(p), root) for _, p in changes})
+                    names = sorted({printable(_show(Path(p), root)) for _, p in changes})
                     echo(f"changed: {', '.join(names)}")
                 pending = False
                 config, report = build_once(root, out_dir, echo=echo, error=error, jobs=jobs)

@@ -70,8 +70,11 @@ def _serve(conn: Connection, memory_mb: int, parent_end: Connection | None = Non
                                    f"= {memory_mb})", error_path=job.source)
                 conn.send(result)
                 continue
-            result = JobResult(job.name, error=f"internal error while rendering: {exc!r}\n"
-                               + traceback.format_exc(), error_path=job.source)
+            from . import errors
+
+            detail = "\n" + traceback.format_exc() if errors.VERBOSE else " (--verbose: details)"
+            result = JobResult(job.name, error=f"internal error while rendering: {exc!r}"
+                               + detail, error_path=job.source)
         conn.send(result)
 
 

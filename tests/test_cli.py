@@ -31,7 +31,7 @@ def test_check_reports_path_line_message_and_exit_1(project):
     result = run("check", "--root", str(project))
     assert result.returncode == 1
     assert f"{bad}:4: unknown key 'keyword'" in result.stderr
-    assert "1 briefs ok" in result.stdout
+    assert "1 brief ok" in result.stdout
 
 
 def test_build_exit_codes(project):

@@ -110,9 +110,14 @@ def test_every_problem_of_a_brief_is_reported_with_its_line(project):
     path = project / "content" / "x.md"
     assert message.splitlines() == [
         f"{path}:3: date: '2025-13-01' is not a real calendar date",
-        f"{path}:4: unknown key 'key_point' (allowed: title, subtitle, date, authors, series, "
-        "number, summary, key_points, recommendations, sources, keywords, audiences, figures, "
-        "english)",
+        f"{path}:4: unknown key 'key_point'; did you mean 'key_points'?",
         f"{path}:5: number: Input should be a valid integer, unable to parse string as an "
         "integer",
     ]
+
+
+def test_unknown_key_without_a_near_miss_lists_the_allowed_keys(project):
+    message = error_for(project, "---\ntitle: x\ndate: 2025-01-01\nzzz: 1\n---\n")
+    assert message.endswith("unknown key 'zzz' (allowed: title, subtitle, date, authors, "
+                            "series, number, summary, key_points, recommendations, sources, "
+                            "keywords, audiences, figures, english)"), message

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+
 def default_readers() -> tuple[str, ...]:
     """The readers the build checks with: pdfium and a second, independent one — MuPDF
     (``pip install briefing[mupdf]``; AGPL, so optional), else poppler's ``pdftotext``."""
