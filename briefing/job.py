@@ -94,6 +94,9 @@ def _render(job: RenderJob, result: JobResult) -> None:
     Image.MAX_IMAGE_PIXELS = job.max_image_pixels
     warnings.simplefilter("error", Image.DecompressionBombWarning)
 
+    from . import layoutfix
+
+    layoutfix.install()  # footnotes stay on the page of their call
     key = (job.fonts_dir, job.pdf_variant)
     renderer = _RENDERERS.get(key)
     if renderer is None:  # one renderer (and FontConfiguration) per process and settings
