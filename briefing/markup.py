@@ -21,6 +21,7 @@ from pathlib import Path
 
 import markdown
 
+from .bidi import BidiExtension
 from .errors import BriefError
 from .sanitize import clean_html, find_disallowed
 
@@ -61,26 +62,26 @@ class Body:
     sections: list[Section] = field(default_factory=list)
 
 
-def _md() -> markdown.Markdown:
+def _md(lang: str = "ar") -> markdown.Markdown:
     # Tables and sane lists are what briefs use; no extension that lets content set attributes.
     # Column alignment as an `align` attribute: the sanitiser drops every `style` attribute.
     return markdown.Markdown(
-        extensions=["tables", "sane_lists"],
+        extensions=["tables", "sane_lists", BidiExtension(lang=lang)],
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )
 
 
-def to_html(text: str, path: Path, line: int) -> str:
-    """Block-level Markdown from content → sanitised HTML."""
-    raw = _md().convert(text)
+def to_html(text: str, path: Path, line: int, lang: str = "ar") -> str:
+    """Block-level Markdown from content → sanitised HTML (``lang``: the page it is printed on)."""
+    raw = _md(lang).convert(text)
     _warn_disallowed(raw, path, line)
     return clean_html(raw)
 
 
-def to_inline_html(text: str, path: Path, line: int) -> str:
+def to_inline_html(text: str, path: Path, line: int, lang: str = "ar") -> str:
     """A one-paragraph Markdown field (a key point, a source) → inline HTML without ``<p>``."""
-    out = to_html(text, path, line)
+    out = to_html(text, path, line, lang)
     if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
         out = out[3:-4]
     return out

@@ -181,11 +181,13 @@ def context(brief: Brief, config: Config, audience: str) -> dict[str, Any]:
     path = brief.source.path
 
     def md(text: str | None, loc: tuple[str | int, ...]) -> Markup:
-        return Markup(to_html(text, path, brief.source.line_of(loc))) if text else Markup("")
+        lang = "en" if loc[0] == "english" else "ar"
+        return Markup(to_html(text, path, brief.source.line_of(loc), lang)) if text else Markup("")
 
     def inline_list(items: list[str], *loc: str) -> list[Markup]:
+        lang = "en" if loc[0] == "english" else "ar"
         return [
-            Markup(to_inline_html(item, path, brief.source.line_of((*loc, i))))
+            Markup(to_inline_html(item, path, brief.source.line_of((*loc, i)), lang))
             for i, item in enumerate(items)
         ]
 
