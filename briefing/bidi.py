@@ -30,8 +30,9 @@ from markdown.treeprocessors import Treeprocessor
 
 #: Phrases of at most this many words are kept on one line.
 NAME_WORDS = 4
-#: A paragraph's last word of at most this many characters is tied to the word before it.
-SHORT_LAST_WORD = 4
+#: A paragraph's last word of at most this many letters is tied to the word before it (so the
+#: last line holds at least two words; longer words fill enough of a line on their own).
+SHORT_LAST_WORD = 8
 
 _BLOCKS = frozenset({"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
                      "dt", "dd", "figcaption", "caption"})
@@ -190,7 +191,8 @@ def tie_last_word(block: ET.Element) -> None:
     if not text:
         return
     head, sep, last = text.rstrip().rpartition(" ")
-    if not sep or not head.strip() or len(last.strip(".،؛:!?»)")) > SHORT_LAST_WORD:
+    letters = [c for c in last if unicodedata.category(c).startswith("L")]
+    if not sep or not head.strip() or len(letters) > SHORT_LAST_WORD:
         return
     value = f"{head}\u00a0{last}" + text[len(text.rstrip()):]
     setattr(block if holder is None else holder, attr, value)
