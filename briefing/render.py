@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from . import figures
 from .config import Audience, Config
+from .digits import apply as apply_digits
 from .errors import BriefError
 from .load import Source
 from .markup import Body, Section, to_html, to_inline_html
@@ -237,7 +238,9 @@ def render_html(brief: Brief, config: Config, audience: str,
     template_name = config.audiences[audience].template
     try:
         template = env.get_template(template_name)
-        return template.render(context(brief, config, audience))
+        html = template.render(context(brief, config, audience))
+        aud = config.audiences[audience]
+        return apply_digits(html, aud.digits) if aud.lang == "ar" else html
     except jinja2.TemplateSyntaxError as exc:
         raise BriefError(exc.filename or exc.name or template_name,
                          f"template syntax error: {exc.message}", exc.lineno) from exc

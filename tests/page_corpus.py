@@ -98,8 +98,8 @@ def _brief(kind: str, seed: int) -> tuple[str, dict[str, bytes]]:
         body += ["## صورة ثم حاشية", w.para(3), "![رسم بياني للتجارة](chart.png)",
                  w.para(2, 1), "![رسم آخر](chart.png)", w.para(1, 1)]
     elif kind == "table":
-        body += ["## جدول", w.para(3, 1), "| المجال | الصين | روسيا |", "|---|---|---|",
-                 "| التجارة | نحو 90% | محدودة |", "| الغذاء | منتظم | متقطع |", "",
+        body += ["## جدول", w.para(3, 1), "| المجال | الصين | روسيا |\n|---|---|---|\n"
+                 "| التجارة | نحو 90% | محدودة |\n| الغذاء | منتظم | متقطع |",
                  w.para(2, 1)]
     elif kind == "quote_list":
         body += ["## اقتباس وقائمة", w.para(4, 1), "> " + w.para(1), "",
@@ -112,18 +112,38 @@ def _brief(kind: str, seed: int) -> tuple[str, dict[str, bytes]]:
     elif kind == "latin":
         body += ["## مصادر لاتينية", LATIN_LINE, w.para(2, 1),
                  "يقول الباحث Andrei Lankov إن العلاقة قديمة، ويرى Victor Cha غير ذلك. " * 3]
+    elif kind == "numbers":  # typed in both systems; each edition must print one
+        body += ["## أرقام", "بلغت الحصة نحو 90% عام 2024م، وارتفعت إلى ٩٥٪ في ٢٠٢٥م، أي 2.5 "
+                 "مليون و1,400 كيلومتر، بحسب " + LATIN + ".", w.para(2, 1),
+                 "| السنة | الحصة |\n|---|---|\n| 2023 | 88% |\n| ٢٠٢٤ | ٩٠٪ |",
+                 "```figure\nkind: bar\ntitle: حصة الصين من التجارة\nunit: '%'\ndata:\n"
+                 "  - {label: 2023, value: 88}\n  - {label: 2024, value: 90}\n```", w.para(1)]
     else:
         raise ValueError(kind)
-    english = ENGLISH if kind in ("crowded", "page_end", "long") else ""
+    english = ENGLISH if kind in ("crowded", "page_end", "long", "numbers") else ""
     front = FRONT.format(title=f"موجز تجريبي: {kind}", day=seed % 9 + 1, english=english)
+    if kind == "numbers":
+        front = front.replace("audiences: [full]", "audiences: [full, latin, written]")
     return front + "\n\n".join(body) + "\n\n" + w.definitions() + "\n", files
 
 
-KINDS = ["short", "long", "image", "table", "quote_list", "crowded", "page_end", "latin"]
+KINDS = ["short", "long", "image", "table", "quote_list", "crowded", "page_end", "latin",
+         "numbers"]
+
+#: The corpus project's extra editions: the same brief in Western digits and as typed.
+CONFIG = """[audiences.latin]
+title = "أرقام غربية"
+digits = "latin"
+
+[audiences.written]
+title = "كما كُتبت"
+digits = "as-written"
+"""
 
 
 def write_corpus(root: Path) -> list[str]:
     """Write every corpus brief under ``root/content``; returns their slugs."""
+    (root / "briefing.toml").write_text(CONFIG, encoding="utf-8")
     slugs = []
     for seed, kind in enumerate(KINDS, 1):
         text, files = _brief(kind, seed)

@@ -6,6 +6,7 @@ text extraction, so a layout bug cannot hide behind a text layer that reads well
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from briefing.build import Report, build
 from briefing.config import Config, load_config
 
+from .helpers import pdftotext
 from .page_corpus import write_corpus
 from .pdfpage import Run, footnote_pages, hex_rgb, page_runs
 
@@ -128,3 +130,79 @@ def test_no_paragraph_ends_on_one_short_word(which, request):
             if len(words) == 1 and width < BODY_PT * 2.5:
                 bad[pdf.name if which == "corpus" else str(pdf)].append(round(width, 1))
     assert not bad, f"lines of one short word: {dict(bad)}"
+
+
+# ------------------------------------------------------------------ one digit system per page
+
+_LTR_SEGMENT = re.compile("\u202a([^\u202a\u202c]*)\u202c")  # poppler's LRE … PDF
+_WESTERN = re.compile("[0-9]")
+_INDIC = re.compile("[٠-٩]")
+
+
+def _arabic_page_digits(page: str) -> tuple[bool, bool]:
+    """(Western digits?, Arabic-Indic digits?) on an Arabic page, Latin phrases left out.
+
+    poppler wraps each left-to-right run of a line in LRE…PDF; a run with Latin letters, and
+    the runs beside it with only punctuation between (poppler splits «(2009)» off a Latin
+    citation), are a Latin phrase and keep their Western digits by design.
+    """
+    western = indic = False
+    for line in page.splitlines():
+        segments = list(_LTR_SEGMENT.finditer(line))
+        latin = [bool(re.search("[A-Za-z]", m[1])) for m in segments]
+        changed = True
+        while changed:  # a segment beside a Latin one, with no letter between, is part of it
+            changed = False
+            for i in range(len(segments)):
+                if not latin[i] and any(
+                        latin[j] and _adjacent(line, segments[min(i, j)], segments[max(i, j)])
+                        for j in (i - 1, i + 1) if 0 <= j < len(segments)):
+                    latin[i] = changed = True
+        text = line
+        for m, is_latin in zip(segments, latin, strict=True):
+            if is_latin:
+                text = text.replace(m[0], " ")
+        western |= bool(_WESTERN.search(text))
+        indic |= bool(_INDIC.search(text))
+    return western, indic
+
+
+def _adjacent(line: str, left: re.Match[str], right: re.Match[str]) -> bool:
+    """Nothing but spaces, marks and punctuation between two segments."""
+    return not re.search(r"[^\W\d_]|[0-9٠-٩]", line[left.end():right.start()])
+
+
+def _arabic_pages(pdf: Path) -> list[tuple[int, str]]:
+    texts = pdftotext(pdf).split("\f")
+    return [(n, t) for n, t in enumerate(texts, 1)
+            if t.strip() and "English summary" not in t and "Page " not in t]
+
+
+@pytest.mark.parametrize("which", ["samples", "corpus"])
+def test_no_arabic_page_mixes_digit_systems(which, request):
+    built = request.getfixturevalue(which)
+    config = built[0]
+    mixed = []
+    for pdf in _pdfs(built):
+        if config.audiences[pdf.stem].lang != "ar":
+            continue
+        digits = config.audiences[pdf.stem].digits
+        for n, text in _arabic_pages(pdf):
+            western, indic = _arabic_page_digits(text)
+            if (western and indic) or (digits == "arabic" and western) or (
+                    digits == "latin" and indic):
+                mixed.append(f"{pdf.parent.name}/{pdf.name} p{n} ({digits})")
+    if which == "corpus":  # as-written keeps what the author typed: both systems
+        expected = [m for m in mixed if "(as-written)" in m]
+        assert expected, "the corpus's as-written edition should show both systems"
+        mixed = [m for m in mixed if m not in expected]
+    assert not mixed, mixed
+
+
+def test_latin_phrase_keeps_its_digits(corpus):
+    """Digits inside a Latin phrase stay Western in an Arabic-digits edition."""
+    text = pdftotext(corpus[2] / "gen-numbers" / "full.pdf")
+    assert "12345678901234567" in text
+    assert "٩٠٪" in text and "٢٫٥" in text and "١٬٤٠٠" in text
+    latin = pdftotext(corpus[2] / "gen-numbers" / "latin.pdf")
+    assert "95%" in latin and "2.5" in latin and "1,400" in latin and "٩" not in latin
