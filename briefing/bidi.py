@@ -33,6 +33,8 @@ NAME_WORDS = 4
 #: A paragraph's last word of at most this many letters is tied to the word before it (so the
 #: last line holds at least two words; longer words fill enough of a line on their own).
 SHORT_LAST_WORD = 8
+#: Paragraphs shorter than this (in characters) fit on one line of body text.
+ONE_LINE = 60
 
 _BLOCKS = frozenset({"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
                      "dt", "dd", "figcaption", "caption"})
@@ -188,8 +190,8 @@ def tie_last_word(block: ET.Element) -> None:
         if not (holder.tail or "").strip():
             return
     text = block.text if holder is None else holder.tail
-    if not text:
-        return
+    if not text or len("".join(block.itertext())) < ONE_LINE:
+        return  # a one-line paragraph or a title cannot leave a word alone on a line
     head, sep, last = text.rstrip().rpartition(" ")
     letters = [c for c in last if unicodedata.category(c).startswith("L")]
     if not sep or not head.strip() or len(letters) > SHORT_LAST_WORD:

@@ -203,6 +203,8 @@ def context(brief: Brief, config: Config, audience: str) -> dict[str, Any]:
             "key_points": inline_list(meta.english.key_points, "english", "key_points"),
             "recommendations": inline_list(meta.english.recommendations, "english",
                                            "recommendations"),
+            "authors": meta.english.authors,  # may be empty: templates fall back to Arabic
+            "series": meta.english.series,
         }
     fonts = config.fonts_dir.resolve().as_uri()
     return {
@@ -224,11 +226,20 @@ def context(brief: Brief, config: Config, audience: str) -> dict[str, Any]:
         "recommendations": inline_list(meta.recommendations, "recommendations"),
         "sources": inline_list(meta.sources, "sources"),
         "english": english,
-        "header_text": aud.header or meta.series or meta.title,
+        "header_text": aud.header or (_english_header(meta, branding.organisation_en)
+                                      if aud.lang == "en" else meta.series or meta.title),
         "footer_text": aud.footer or (
             branding.organisation if aud.lang == "ar" else branding.organisation_en),
         "created": dt.datetime.combine(meta.date, dt.time(), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+
+
+def _english_header(meta: FrontMatter, organisation: str) -> str:
+    """An English page's running header: the English series, else the organisation."""
+    series = meta.english.series if meta.english else None
+    if series and meta.number is not None:
+        return f"{series} — No. {meta.number}"
+    return series or organisation
 
 
 def render_html(brief: Brief, config: Config, audience: str,

@@ -206,3 +206,28 @@ def test_latin_phrase_keeps_its_digits(corpus):
     assert "٩٠٪" in text and "٢٫٥" in text and "١٬٤٠٠" in text
     latin = pdftotext(corpus[2] / "gen-numbers" / "latin.pdf")
     assert "95%" in latin and "2.5" in latin and "1,400" in latin and "٩" not in latin
+
+
+# ------------------------------------------------------------------ the English page and edition
+
+_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+
+
+def test_english_pages_are_english(samples):
+    """The English edition and the English summary page: English header, authors and list
+    numbers. The only Arabic is the pointer to the Arabic title («Full analysis in Arabic»)."""
+    english_pages = []
+    for pdf in _pdfs(samples):
+        pages = pdftotext(pdf).split("\f")
+        if pdf.stem == "english":
+            english_pages += [(pdf, p) for p in pages if p.strip()]
+        else:
+            english_pages += [(pdf, p) for p in pages if "ENGLISH SUMMARY" in p]
+    assert len(english_pages) >= 4
+    for pdf, page in english_pages:
+        for line in page.splitlines():
+            if "Full analysis in Arabic" in line:
+                continue
+            assert not _ARABIC_LETTER.search(line), f"{pdf}: Arabic on an English page: {line}"
+            assert not _INDIC.search(line), f"{pdf}: Arabic-Indic digits: {line}"
+        assert re.search(r"^\s*1\. ", page, re.M) or "Recommendations" not in page
