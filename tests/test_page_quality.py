@@ -231,3 +231,35 @@ def test_english_pages_are_english(samples):
             assert not _ARABIC_LETTER.search(line), f"{pdf}: Arabic on an English page: {line}"
             assert not _INDIC.search(line), f"{pdf}: Arabic-Indic digits: {line}"
         assert re.search(r"^\s*1\. ", page, re.M) or "Recommendations" not in page
+
+
+# ------------------------------------------------------------------ executive pages, figure panels
+
+def _filled(runs: list[Run], top: float, bottom: float) -> float:
+    """Share of the text area from its top down to the lowest body text drawn (not furniture)."""
+    body = [r for r in runs if bottom < r.y0 < top and r.x1 - r.x0 > 0.5]
+    return (top - min(r.y0 for r in body)) / (top - bottom) if body else 0.0
+
+
+def test_executive_pages_are_in_balance(samples):
+    """Two pages both well filled (or one page): never a full page and a mostly blank one."""
+    for pdf in _pdfs(samples):
+        if pdf.stem != "executive":
+            continue
+        pages = page_runs(pdf)
+        if len(pages) == 1:
+            continue
+        # A4 with 24 mm top and bottom margins, in points from the bottom of the page.
+        top, bottom = 842 - 24 * 72 / 25.4, 24 * 72 / 25.4
+        fills = [_filled(runs, top, bottom) for runs in pages]
+        assert min(fills) >= 0.45, f"{pdf}: pages filled {[round(f, 2) for f in fills]}"
+
+
+def test_figure_title_and_source_are_separate_lines(samples):
+    """The key-figures panel's title and source line are separate blocks in the text layer."""
+    for pdf in _pdfs(samples):
+        text = pdftotext(pdf)
+        assert "رئيسيةالمصدر" not in text.replace("\u202b", "").replace("\u202c", "")
+        for line in text.splitlines():
+            if "المصدر:" in line.replace("\u202a", "").replace("\u202c", "").replace("\u200f", ""):
+                assert "أرقام رئيسية" not in line, f"{pdf}: {line}"
