@@ -22,6 +22,7 @@ from pathlib import Path
 import markdown
 
 from .bidi import BidiExtension
+from .captions import CaptionExtension
 from .errors import BriefError
 from .sanitize import clean_html, find_disallowed
 
@@ -66,7 +67,7 @@ def _md(lang: str = "ar") -> markdown.Markdown:
     # Tables and sane lists are what briefs use; no extension that lets content set attributes.
     # Column alignment as an `align` attribute: the sanitiser drops every `style` attribute.
     return markdown.Markdown(
-        extensions=["tables", "sane_lists", BidiExtension(lang=lang)],
+        extensions=["tables", "sane_lists", CaptionExtension(), BidiExtension(lang=lang)],
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )

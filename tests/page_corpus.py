@@ -95,7 +95,11 @@ def _brief(kind: str, seed: int) -> tuple[str, dict[str, bytes]]:
             body += [f"## قسم {n + 1}"] + [w.para(6, 1) for _ in range(3)]
     elif kind == "image":
         files["chart.png"] = png(480, 240)
-        body += ["## صورة ثم حاشية", w.para(3), "![رسم بياني للتجارة](chart.png)",
+        body += ["## صورة ثم حاشية",
+                 w.para(3) + " ويبيّن [@fig:trade] ذلك، كما يبيّن [@tbl:share] الحصص.",
+                 "![رسم بياني للتجارة {#fig:trade}](chart.png)",
+                 "| السنة | الحصة |\n|---|---|\n| 2023 | 88% |",
+                 ": حصة الصين من التجارة {#tbl:share}",
                  w.para(2, 1), "![رسم آخر](chart.png)", w.para(1, 1)]
     elif kind == "table":
         body += ["## جدول", w.para(3, 1), "| المجال | الصين | روسيا |\n|---|---|---|\n"

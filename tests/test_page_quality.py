@@ -263,3 +263,17 @@ def test_figure_title_and_source_are_separate_lines(samples):
         for line in text.splitlines():
             if "المصدر:" in line.replace("\u202a", "").replace("\u202c", "").replace("\u200f", ""):
                 assert "أرقام رئيسية" not in line, f"{pdf}: {line}"
+
+
+def _clean(text: str) -> str:
+    return re.sub("[\u200e\u200f\u202a-\u202e]", "", text)
+
+
+def test_figures_and_tables_numbered_and_referenced(corpus):
+    """«شكل ١: …» and «جدول ١: …» under/over the image and table, and the text's references
+    to them by label print the same numbers."""
+    text = _clean(pdftotext(corpus[2] / "gen-image" / "full.pdf"))
+    assert "شكل ١: رسم بياني للتجارة" in text
+    assert "شكل ٢: رسم آخر" in text
+    assert "جدول ١: حصة الصين من التجارة" in text
+    assert "ويبيّن شكل ١ ذلك" in text and "يبيّن جدول ١ الحصص" in text
