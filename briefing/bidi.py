@@ -27,6 +27,7 @@ from collections.abc import Iterator
 
 from markdown import Extension, Markdown
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import HTML_PLACEHOLDER, HTML_PLACEHOLDER_RE
 
 #: Phrases of at most this many words are kept on one line.
 NAME_WORDS = 4
@@ -63,19 +64,33 @@ def _letters(text: str) -> set[str]:
 Unit = str | ET.Element  # one character of text, or one inline element kept whole
 
 
+def _chars(text: str) -> list[Unit]:
+    """Characters of ``text``; a raw-HTML placeholder stays whole and neutral, or Python-Markdown
+    could not put the (sanitised) HTML back."""
+    units: list[Unit] = []
+    for i, piece in enumerate(HTML_PLACEHOLDER_RE.split(text)):
+        if i % 2:
+            units.append(HTML_PLACEHOLDER % piece)
+        else:
+            units.extend(piece)
+    return units
+
+
 def _units(parent: ET.Element) -> list[Unit]:
-    units: list[Unit] = list(parent.text or "")
+    units: list[Unit] = _chars(parent.text or "")
     for child in parent:
         tail = child.tail or ""
         child.tail = None
         units.append(child)
-        units.extend(tail)
+        units.extend(_chars(tail))
     return units
 
 
 def _kind(unit: Unit, own: str) -> str:
     """'F' foreign, 'O' own script, '' neutral — for one unit, in a paragraph of ``own``."""
     if isinstance(unit, str):
+        if len(unit) > 1:  # a raw-HTML placeholder
+            return ""
         return {"": "", own: "O"}.get(_direction(unit), "F")
     if unit.tag in _SKIP:
         return "F" if own == "R" else ""  # code is Latin: part of a Latin phrase in Arabic

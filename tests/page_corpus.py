@@ -49,8 +49,15 @@ audiences: [full]
 
 ENGLISH = """english:
   title: A generated brief
-  summary: A short English summary for the generated corpus.
+  summary: |
+    A short English summary for the generated corpus.
+
+    {arabic}
 """
+
+#: An Arabic phrase with markup inside English: its words are ever longer, so they are in the
+#: order written exactly when their widths grow from right to left.
+ARABIC_IN_ENGLISH = "Aq بب *بببب* [ببببببب](https://example.org) بببببببببببب Zq"
 
 
 def png(width: int, height: int) -> bytes:
@@ -124,7 +131,8 @@ def _brief(kind: str, seed: int) -> tuple[str, dict[str, bytes]]:
                  "  - {label: 2023, value: 88}\n  - {label: 2024, value: 90}\n```", w.para(1)]
     else:
         raise ValueError(kind)
-    english = ENGLISH if kind in ("crowded", "page_end", "long", "numbers") else ""
+    english = ENGLISH.format(arabic=ARABIC_IN_ENGLISH) if kind in (
+        "crowded", "page_end", "long", "numbers") else ""
     front = FRONT.format(title=f"موجز تجريبي: {kind}", day=seed % 9 + 1, english=english)
     if kind == "numbers":
         front = front.replace("audiences: [full]", "audiences: [full, latin, written]")

@@ -277,3 +277,14 @@ def test_figures_and_tables_numbered_and_referenced(corpus):
     assert "شكل ٢: رسم آخر" in text
     assert "جدول ١: حصة الصين من التجارة" in text
     assert "ويبيّن شكل ١ ذلك" in text and "يبيّن جدول ١ الحصص" in text
+
+
+def test_arabic_phrase_in_english_reads_right_to_left(corpus):
+    """«Aq بب *بببب* [ببببببب](…) بببببببببببب Zq» on the English summary page: between Aq and
+    Zq, the Arabic words grow from right to left, i.e. they are in the order written."""
+    pages = page_runs(corpus[2] / "gen-numbers" / "full.pdf")
+    line = next(line for line in _lines(pages[-1], 10.5) if len(line) == 6)  # Aq, 4 words, Zq
+    words = [w for w in line[1:-1] if w.x1 - w.x0 > 3]
+    widths = [round(w.x1 - w.x0, 1) for w in words]
+    assert len(words) == 4, widths
+    assert widths == sorted(widths, reverse=True), f"Arabic words out of order: {widths}"
