@@ -10,9 +10,11 @@ laid out left to right by Pango in the order written. Arabic inside an English p
 
 A phrase runs from its first to its last strong letter of the other script (inline elements
 whose text has no letter of the paragraph's own script count as part of it), with the spaces,
-digits and punctuation between; brackets and quotes opened and closed inside stay inside, a
-trailing comma or colon belongs to the sentence around it. Short phrases (names, titles of up to
-:data:`NAME_WORDS` words) are marked ``class="bidi-name"``: the stylesheet keeps them on one line.
+digits and punctuation between; brackets opened and closed inside stay inside («5222 (2020)»),
+brackets around the whole phrase and a trailing comma or colon belong to the sentence around
+it (they are mirrored there, which looks the same and keeps the text layer in order). Short
+phrases (names, titles of up to :data:`NAME_WORDS` words) are marked ``class="bidi-name"``: the
+stylesheet keeps them on one line.
 
 The last space of each paragraph becomes a no-break space when the last word is short, so no
 paragraph ends on one short word alone on its line.
@@ -119,7 +121,6 @@ def _runs(units: list[Unit], own: str) -> Iterator[tuple[int, int]]:
                 end = j
             j += 1
         # Digits, brackets and the like after the last letter: "(2020)", "11, 5222".
-        start = _extend_back(units, start, j)
         end = _trim(units, start, j)
         yield start, end
         i = max(end, i + 1)
@@ -144,17 +145,6 @@ def _trim(units: list[Unit], start: int, end: int) -> int:
         else:
             break
     return end
-
-
-def _extend_back(units: list[Unit], start: int, stop: int) -> int:
-    """Take in an opening bracket or quote just before the phrase when it closes inside."""
-    inside = _text(units[start:stop])
-    while start > 0 and isinstance(units[start - 1], str) and units[start - 1] in _OPEN:
-        closer = _CLOSE[_OPEN.index(units[start - 1])]
-        if closer not in inside:
-            break
-        start -= 1
-    return start
 
 
 def _append(container: ET.Element, unit: Unit) -> None:
