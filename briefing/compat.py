@@ -176,6 +176,26 @@ def hook_tag_builder(make: Callable[[Any], Any]) -> None:
     _hook(_modules()[3], "_build_box_tree", make)
 
 
+def replace_source_line(function: Callable[..., Any], namespace: dict[str, Any], old: str,
+                        new: str) -> Any:
+    """``function`` recompiled in ``namespace`` with its one line ``old`` replaced by ``new``.
+
+    For the two layout decisions :mod:`briefing.layoutfix` changes inside WeasyPrint functions
+    too long to wrap; the exact source line must be there once, else this refuses loudly.
+    """
+    import textwrap
+
+    source = textwrap.dedent(inspect.getsource(function))
+    if source.count(old) != 1:
+        raise UnsupportedWeasyPrint(
+            f"briefing: {old!r} not found in WeasyPrint {weasyprint_version()}'s "
+            f"{function.__qualname__}; briefing/layoutfix.py is written for WeasyPrint 70")
+    code = compile(source.replace(old, new), inspect.getsourcefile(function) or "?", "exec")
+    scope: dict[str, Any] = {}
+    exec(code, namespace, scope)
+    return scope[function.__name__]
+
+
 # ---------------------------------------------------------------------------------------------
 # Accessors: private attributes read or written, by what they are for.
 # ---------------------------------------------------------------------------------------------

@@ -67,7 +67,8 @@ class Audience(_Section):
     page_size: str = "A4"  #: CSS ``size`` of the page
     margins: str = "24mm 20mm 24mm 20mm"  #: CSS ``margin`` of the page
     marking: str = ""  #: classification or distribution marking, printed on every page
-    digits: Literal["arabic", "latin"] = "arabic"  #: Arabic-Indic (٣) or Western (3) numbers
+    #: Arabic-Indic (٣) or Western (3) numbers in all Arabic text; as-written: the body as typed
+    digits: Literal["arabic", "latin", "as-written"] = "arabic"
     header: str = ""  #: running header text; empty → the series, else the title
     footer: str = ""  #: footer text beside the page number; empty → the organisation
     max_pages: int | None = None  #: warn (and fail the brief) when the edition is longer

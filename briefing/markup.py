@@ -22,6 +22,8 @@ from pathlib import Path
 import markdown
 
 from . import bounds
+from .bidi import BidiExtension
+from .captions import CaptionExtension
 from .errors import BriefError
 from .mdfootnotes import CALL_RE, Cite, FootnoteCalls
 from .sanitize import clean_html, find_disallowed
@@ -62,27 +64,29 @@ class Body:
     sections: list[Section] = field(default_factory=list)
 
 
-def _md(cite: Cite | None = None) -> markdown.Markdown:
+def _md(cite: Cite | None = None, lang: str = "ar") -> markdown.Markdown:
     # Tables and sane lists are what briefs use; no extension that lets content set attributes.
     # Column alignment as an `align` attribute: the sanitiser drops every `style` attribute.
     return markdown.Markdown(
-        extensions=["tables", "sane_lists", *([FootnoteCalls(cite)] if cite else [])],
+        extensions=["tables", "sane_lists", *([FootnoteCalls(cite)] if cite else []),
+                    CaptionExtension(), BidiExtension(lang=lang)],
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )
 
 
-def to_html(text: str, path: Path, line: int, cite: Cite | None = None) -> str:
-    """Block-level Markdown from content → sanitised HTML."""
+def to_html(text: str, path: Path, line: int, cite: Cite | None = None,
+            lang: str = "ar") -> str:
+    """Block-level Markdown from content → sanitised HTML (``lang``: the page it is printed on)."""
     check_bounds(text, path, line)
-    raw = _md(cite).convert(text)
+    raw = _md(cite, lang).convert(text)
     _warn_disallowed(raw, path, line)
     return clean_html(raw)
 
 
-def to_inline_html(text: str, path: Path, line: int) -> str:
+def to_inline_html(text: str, path: Path, line: int, lang: str = "ar") -> str:
     """A one-paragraph Markdown field (a key point, a source) → inline HTML without ``<p>``."""
-    out = to_html(text, path, line)
+    out = to_html(text, path, line, lang=lang)
     if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
         out = out[3:-4]
     return out

@@ -45,6 +45,10 @@ class English(Strict):
     summary: Text  # Markdown
     key_points: list[Text] = Field(default_factory=list)
     recommendations: list[Text] = Field(default_factory=list)
+    # The English page and edition name the authors and the series in English (in the order of
+    # the Arabic authors); without them the Arabic names are printed.
+    authors: list[Annotated[Author, BeforeValidator(_author)]] = Field(default_factory=list)
+    series: Text | None = None
 
 
 class FrontMatter(Strict):
@@ -130,7 +134,9 @@ def _clean(msg: str) -> str:
 
 def _allowed_keys(parent: tuple[Any, ...]) -> list[str]:
     model: type[BaseModel] = FrontMatter
-    if parent[:1] == ("english",):
+    if parent[:1] == ("english",) and parent[2:3]:
+        model = Author
+    elif parent[:1] == ("english",):
         model = English
     elif parent[:1] == ("authors",):
         model = Author

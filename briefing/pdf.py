@@ -42,9 +42,10 @@ class PdfRenderer:
         import weasyprint  # deferred: the CLI's --help must not pay for it
         from weasyprint.text.fonts import FontConfiguration
 
-        from . import textlayer
+        from . import layoutfix, textlayer
 
         textlayer.install()
+        layoutfix.install()  # footnotes stay on the page of their call
         _tag_languages()
         check_fonts(fonts_dir)
         self._weasyprint = weasyprint

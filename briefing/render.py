@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from . import figures
 from .config import Audience, Config
+from .digits import apply as apply_digits
 from .errors import BriefError
 from .load import Source
 from .markup import Body, Section, to_html, to_inline_html
@@ -181,11 +182,13 @@ def context(brief: Brief, config: Config, audience: str) -> dict[str, Any]:
     path = brief.source.path
 
     def md(text: str | None, loc: tuple[str | int, ...]) -> Markup:
-        return Markup(to_html(text, path, brief.source.line_of(loc))) if text else Markup("")
+        lang = "en" if loc[0] == "english" else "ar"
+        return Markup(to_html(text, path, brief.source.line_of(loc), lang)) if text else Markup("")
 
     def inline_list(items: list[str], *loc: str) -> list[Markup]:
+        lang = "en" if loc[0] == "english" else "ar"
         return [
-            Markup(to_inline_html(item, path, brief.source.line_of((*loc, i))))
+            Markup(to_inline_html(item, path, brief.source.line_of((*loc, i)), lang))
             for i, item in enumerate(items)
         ]
 
@@ -200,6 +203,8 @@ def context(brief: Brief, config: Config, audience: str) -> dict[str, Any]:
             "key_points": inline_list(meta.english.key_points, "english", "key_points"),
             "recommendations": inline_list(meta.english.recommendations, "english",
                                            "recommendations"),
+            "authors": meta.english.authors,  # may be empty: templates fall back to Arabic
+            "series": meta.english.series,
         }
     fonts = config.fonts_dir.resolve().as_uri()
     return {
@@ -221,11 +226,20 @@ def context(brief: Brief, config: Config, audience: str) -> dict[str, Any]:
         "recommendations": inline_list(meta.recommendations, "recommendations"),
         "sources": inline_list(meta.sources, "sources"),
         "english": english,
-        "header_text": aud.header or meta.series or meta.title,
+        "header_text": aud.header or (_english_header(meta, branding.organisation_en)
+                                      if aud.lang == "en" else meta.series or meta.title),
         "footer_text": aud.footer or (
             branding.organisation if aud.lang == "ar" else branding.organisation_en),
         "created": dt.datetime.combine(meta.date, dt.time(), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+
+
+def _english_header(meta: FrontMatter, organisation: str) -> str:
+    """An English page's running header: the English series, else the organisation."""
+    series = meta.english.series if meta.english else None
+    if series and meta.number is not None:
+        return f"{series} — No. {meta.number}"
+    return series or organisation
 
 
 def render_html(brief: Brief, config: Config, audience: str,
@@ -235,7 +249,9 @@ def render_html(brief: Brief, config: Config, audience: str,
     template_name = config.audiences[audience].template
     try:
         template = env.get_template(template_name)
-        return template.render(context(brief, config, audience))
+        html = template.render(context(brief, config, audience))
+        aud = config.audiences[audience]
+        return apply_digits(html, aud.digits) if aud.lang == "ar" else html
     except jinja2.TemplateSyntaxError as exc:
         raise BriefError(exc.filename or exc.name or template_name,
                          f"template syntax error: {exc.message}", exc.lineno) from exc

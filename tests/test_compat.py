@@ -87,3 +87,23 @@ def test_fetcher_headers_come_from_weasyprint():
 
     headers = compat.http_headers(URLFetcher())
     assert "User-Agent" in headers
+
+
+def test_layout_fix_refuses_a_changed_source_line():
+    from weasyprint.layout import block
+
+    with pytest.raises(compat.UnsupportedWeasyPrint, match="layoutfix.py is written for"):
+        compat.replace_source_line(block._linebox_layout, vars(block), "no such line", "x")
+
+
+def test_layout_fix_is_installed_with_the_renderer():
+    from pathlib import Path
+
+    from weasyprint.layout import block
+
+    from briefing import layoutfix
+
+    pdf.PdfRenderer(Path(__file__).parent.parent / "fonts")
+    assert layoutfix._installed
+    assert "briefing.layoutfix" in __import__("inspect").getsource(block._linebox_layout) \
+        or block._linebox_layout.__code__.co_filename.endswith("block.py")

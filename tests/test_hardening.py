@@ -27,6 +27,7 @@ from briefing.render import render_html, visible_text
 from .conftest import MINIMAL, write_brief
 from .helpers import pdfium_text
 
+_WESTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 HOSTILE = Path(__file__).parent / "hostile"
 EXPECTED = json.loads((HOSTILE / "expected.json").read_text(encoding="utf-8"))
 SECRET = "SECRET-MARKER-4f1c9e"
@@ -71,7 +72,9 @@ def test_hostile_brief_builds_to_an_error_or_a_safe_pdf(tmp_path, server, name):
     for pdf in (tmp_path / "dist").rglob("*.pdf"):
         data = pdf.read_bytes()
         assert SECRET.encode() not in data
-        content = " ".join(pdfium_text(pdf).split())
+        # An Arabic edition prints every number in Arabic-Indic digits («{{ ٧*٧ }}»): compare
+        # in Western digits, so a leaked evaluation («٤٩») is caught as well.
+        content = " ".join(pdfium_text(pdf).split()).translate(_WESTERN_DIGITS)
         assert SECRET not in content and "root:x" not in content
         assert "49" not in content.split()  # {{ 7*7 }} was never evaluated
         for absent in expect["absent"]:
@@ -84,7 +87,7 @@ def test_hostile_brief_builds_to_an_error_or_a_safe_pdf(tmp_path, server, name):
         # ... and the document WeasyPrint received carries each literal exactly as written
         config = load_config(tmp_path)
         (brief,), _ = gather(config)
-        html = visible_text(render_html(brief, config, "full"))
+        html = visible_text(render_html(brief, config, "full")).translate(_WESTERN_DIGITS)
         for literal in expect["literal"]:
             assert literal in html, literal
 

@@ -118,16 +118,17 @@ def test_live_preview_in_chromium(server: PreviewServer, project: Path) -> None:
             expect(page.locator(".organisation")).to_have_text("مركز التجربة", timeout=10_000)
             cover = project / "templates" / "partials" / "cover.html"
             cover.parent.mkdir(parents=True)
-            cover.write_text('<h1 class="house">{{ brief.title }} (1)</h1>', encoding="utf-8")
-            expect(page.locator("h1.house")).to_have_text(f"{TITLE} (1)", timeout=10_000)
-            cover.write_text('<h1 class="house">{{ brief.title }} (2)</h1>', encoding="utf-8")
-            expect(page.locator("h1.house")).to_have_text(f"{TITLE} (2)", timeout=10_000)
+            # (Letters, not digits: an Arabic edition prints a template's digits as ١ ٢.)
+            cover.write_text('<h1 class="house">{{ brief.title }} (أ)</h1>', encoding="utf-8")
+            expect(page.locator("h1.house")).to_have_text(f"{TITLE} (أ)", timeout=10_000)
+            cover.write_text('<h1 class="house">{{ brief.title }} (ب)</h1>', encoding="utf-8")
+            expect(page.locator("h1.house")).to_have_text(f"{TITLE} (ب)", timeout=10_000)
             assert not blocked, blocked
 
             # The index links to the edition.
             page.goto(f"{base}/")
             page.get_by_role("link", name="التحليل الكامل").click()
-            expect(page.locator("h1.house")).to_have_text(f"{TITLE} (2)")
+            expect(page.locator("h1.house")).to_have_text(f"{TITLE} (ب)")
         finally:
             browser.close()
 
