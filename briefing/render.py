@@ -183,7 +183,9 @@ def context(brief: Brief, config: Config, audience: str) -> dict[str, Any]:
 
     def md(text: str | None, loc: tuple[str | int, ...]) -> Markup:
         lang = "en" if loc[0] == "english" else "ar"
-        return Markup(to_html(text, path, brief.source.line_of(loc), lang)) if text else Markup("")
+        if not text:
+            return Markup("")
+        return Markup(to_html(text, path, brief.source.line_of(loc), lang=lang))
 
     def inline_list(items: list[str], *loc: str) -> list[Markup]:
         lang = "en" if loc[0] == "english" else "ar"

@@ -64,8 +64,13 @@ ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
 #: ``cover``, ``footnote``, ``box``, ``running-*``…) are not among them, so content cannot
 #: forge a marking, a cover or a footnote; a house theme styles its own content classes under
 #: the ``x-`` prefix (``<p class="x-board-note">``), which the theme never uses itself;
-#: ``<code>`` also keeps ``language-*`` (the code's language, from a fenced block).
-CONTENT_CLASSES: frozenset[str] = frozenset({"lead", "pull-quote", "ltr", "rtl"})
+#: ``<code>`` also keeps ``language-*`` (the code's language, from a fenced block). The classes
+#: briefing's own Markdown extensions set on what they make from content — captioned figures
+#: and tables and their references (captions.py), names kept on one line (bidi.py) — style
+#: numbering and line breaking only, so content may set them too.
+CONTENT_CLASSES: frozenset[str] = frozenset({
+    "lead", "pull-quote", "ltr", "rtl",
+    "image", "table", "xref", "xref-fig", "xref-tbl", "bidi-name"})
 CONTENT_CLASS_PREFIX = "x-"
 
 _LINK_SCHEMES = frozenset({"http", "https", "mailto"})

@@ -1,9 +1,10 @@
 """What is drawn where on a PDF page, read back with pdfium's page objects.
 
 The page-quality tests judge geometry (which page a footnote is printed on, the left-to-right
-order of a Latin phrase, where a paragraph's last line ends), so they read the text *objects*
-that WeasyPrint drew — their bounds, size and colour — rather than the extracted text, whose
-order and character boxes depend on the reader and on the text layer's ActualText.
+order of a Latin phrase, where a paragraph's last line ends), so they read where each character
+is drawn — its box, size and colour, from pdfium's text page — and group characters into
+words by spaces and gaps, rather than trusting the extracted text's order, which depends on the
+reader. (How the text layer groups glyphs into text objects does not matter.)
 """
 
 from __future__ import annotations
@@ -40,7 +41,74 @@ class Run:
         return (self.y0 + self.y1) / 2
 
 
-def _run(obj: pdfium.PdfObject, textpage: pdfium.PdfTextPage) -> Run:
+def _chars(textpage: pdfium.PdfTextPage) -> list[tuple[str, tuple[float, ...], float,
+                                                       tuple[int, int, int]]]:
+    out = []
+    for index in range(textpage.count_chars()):
+        char = textpage.get_text_range(index, 1)
+        # loose: the glyph's advance and the font's height, so a narrow glyph's ink leaves
+        # no gap inside a word
+        box = textpage.get_charbox(index, loose=True)
+        size = raw.FPDFText_GetFontSize(textpage.raw, index)
+        obj = raw.FPDFText_GetTextObject(textpage.raw, index)
+        matrix = raw.FS_MATRIX()
+        if obj and raw.FPDFPageObj_GetMatrix(obj, matrix):  # the text object's scale
+            size *= math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
+        rgba = [ctypes.c_uint() for _ in range(4)]
+        raw.FPDFText_GetFillColor(textpage.raw, index, *rgba)
+        out.append((char, box, round(size, 2), (rgba[0].value, rgba[1].value, rgba[2].value)))
+    return out
+
+
+def _words(chars: list[tuple[str, tuple[float, ...], float, tuple[int, int, int]]]) -> list[Run]:
+    """Consecutive characters of one size and colour on one baseline, split at spaces and at
+    gaps wider than a fifth of the size; zero-width characters (marks) join their word."""
+    runs: list[Run] = []
+    current: list[tuple[str, tuple[float, ...]]] = []
+    key: tuple[float, tuple[int, int, int]] | None = None
+
+    def close() -> None:
+        inked = [box for _, box in current if box[2] - box[0] > 0.01]
+        if current and inked:
+            runs.append(Run("".join(c for c, _ in current), min(b[0] for b in inked),
+                            min(b[1] for b in inked), max(b[2] for b in inked),
+                            max(b[3] for b in inked), key[0], key[1]))  # type: ignore[index]
+        current.clear()
+
+    for char, box, size, color in chars:
+        if char.isspace() or char in "\r\n\ufffe":
+            close()
+            continue
+        if current and key is not None:
+            previous = [b for _, b in current if b[2] - b[0] > 0.01]
+            same_line = previous and abs(((box[1] + box[3]) / 2) - ((previous[-1][1]
+                                          + previous[-1][3]) / 2)) < size * 0.6
+            gap = (min(abs(box[0] - previous[-1][2]), abs(previous[-1][0] - box[2]))
+                   if previous else 0)
+            if (size, color) != key or not same_line or (box[2] - box[0] > 0.01
+                                                          and gap > size * 0.2):
+                close()
+        key = (size, color)
+        current.append((char, box))
+    close()
+    return runs
+
+
+def page_runs(pdf: Path) -> list[list[Run]]:
+    """Every page's words (including those inside form XObjects such as charts)."""
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        pages = []
+        for page in doc:
+            textpage = page.get_textpage()
+            pages.append(_words(_chars(textpage)))
+            textpage.close()
+        return pages
+    finally:
+        doc.close()
+
+
+def _object_run(obj: pdfium.PdfObject, textpage: pdfium.PdfTextPage) -> Run:
     nbytes = raw.FPDFTextObj_GetText(obj.raw, textpage.raw, None, 0)
     buf = ctypes.create_string_buffer(nbytes)
     raw.FPDFTextObj_GetText(obj.raw, textpage.raw,
@@ -56,14 +124,14 @@ def _run(obj: pdfium.PdfObject, textpage: pdfium.PdfTextPage) -> Run:
                (rgba[0].value, rgba[1].value, rgba[2].value))
 
 
-def page_runs(pdf: Path) -> list[list[Run]]:
-    """Every page's text objects (including those inside form XObjects such as charts)."""
+def object_runs(pdf: Path) -> list[list[Run]]:
+    """Every page's text objects: a footnote call is a box, so an object, of its own."""
     doc = pdfium.PdfDocument(str(pdf))
     try:
         pages = []
         for page in doc:
             textpage = page.get_textpage()
-            pages.append([_run(obj, textpage)
+            pages.append([_object_run(obj, textpage)
                           for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_TEXT])])
         return pages
     finally:
@@ -76,7 +144,9 @@ def hex_rgb(color: str) -> tuple[int, int, int]:
     return r, g, b
 
 
-_MARKER = re.compile(r"^[0-9٠-٩]+\.")
+# A note's marker «١.»: pdfium gives a number and its full stop at a right-to-left line's end
+# in either order.
+_MARKER = re.compile(r"^([0-9٠-٩]+\.|\.[0-9٠-٩]+)")
 
 
 @dataclass(frozen=True)
@@ -93,12 +163,11 @@ def footnote_pages(pdf: Path, accent: tuple[int, int, int]) -> FootnotePages:
     """
     calls: list[int] = []
     notes: list[int] = []
+    # A call is a box of its own, so a text object; a note's marker is the note's first word.
+    for number, runs in enumerate(object_runs(pdf), 1):
+        calls += [number for run in runs if run.color == accent
+                  and abs(run.size - CALL_PT) < 0.05 and run.y1 - run.y0 > 0.5]
     for number, runs in enumerate(page_runs(pdf), 1):
-        for run in runs:
-            if run.color != accent:
-                continue
-            if abs(run.size - CALL_PT) < 0.05 and run.y1 - run.y0 > 0.5:
-                calls.append(number)
-            elif abs(run.size - NOTE_PT) < 0.05 and _MARKER.match(run.text):
-                notes.append(number)
+        notes += [number for run in runs if run.color == accent
+                  and abs(run.size - NOTE_PT) < 0.05 and _MARKER.match(run.text)]
     return FootnotePages(calls, notes)

@@ -92,7 +92,7 @@ def test_fetcher_headers_come_from_weasyprint():
 def test_layout_fix_refuses_a_changed_source_line():
     from weasyprint.layout import block
 
-    with pytest.raises(compat.UnsupportedWeasyPrint, match="layoutfix.py is written for"):
+    with pytest.raises(compat.UnsupportedWeasyPrint, match=r"layoutfix\.py is written for"):
         compat.replace_source_line(block._linebox_layout, vars(block), "no such line", "x")
 
 
