@@ -102,12 +102,12 @@ def test_a_hang_or_a_crash_inside_one_brief_fails_only_that_brief(project: Path,
     write_brief(project, "crashes.md", brief("audiences: [full]\n", "\n## عنوان\n\nينهار هنا\n"))
     original = markup.to_html
 
-    def to_html(text, path, line, cite=None):  # type: ignore[no-untyped-def]
+    def to_html(text, path, line, cite=None, lang="ar"):  # type: ignore[no-untyped-def]
         if "يتوقف هنا" in text:
             time.sleep(3600)  # a library stuck on this brief's input
         if "ينهار هنا" in text:
             raise KeyError("a bug deep in a library")
-        return original(text, path, line, cite)
+        return original(text, path, line, cite, lang)
 
     monkeypatch.setattr(markup, "to_html", to_html)
     report = build(load_config(project), jobs=2)
