@@ -60,8 +60,8 @@ KNOWN: dict[str, dict[str, frozenset[str] | str]] = {
         }),
         "pdfium": frozenset({
             "corpus/citations", "corpus/footnotes", "corpus/hard_cases",
-            "pyongyang-moscow/full", "pyongyang-moscow/public", "russia-dprk-partnership/full",
-            "russia-dprk-partnership/public",
+            "pyongyang-moscow/executive", "pyongyang-moscow/full", "pyongyang-moscow/public",
+            "russia-dprk-partnership/full", "russia-dprk-partnership/public",
         }),
         "pdfjs": frozenset({
             "corpus/citations", "corpus/hard_cases", "corpus/lists", "corpus/table",
@@ -109,6 +109,9 @@ KNOWN: dict[str, dict[str, frozenset[str] | str]] = {
             "pyongyang-moscow/executive", "pyongyang-moscow/full", "pyongyang-moscow/public",
             "russia-dprk-partnership/executive", "russia-dprk-partnership/full",
             "russia-dprk-partnership/public",
+        }),
+        "en": frozenset({
+            "russia-dprk-partnership/executive",
         }),
     },
 }
