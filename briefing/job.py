@@ -46,7 +46,7 @@ class JobResult:
     error: str | None = None
     error_path: str | None = None
     error_line: int | None = None
-    fidelity: float | None = None  # share of words the weakest checked reader gives back
+    fidelity: float | None = None  # share of words some checked reader gives back
     fidelity_missing: tuple[str, ...] = ()  # "«phrase» (section)" no reader gives back
     served: tuple[str, ...] = ()  # local files the document loaded (for the build cache)
     seconds: float = 0.0
@@ -104,7 +104,9 @@ def _render(job: RenderJob, result: JobResult) -> None:
         from . import textlayer
 
         results = textlayer.measure(rendered.data, job.expected)
-        result.fidelity = min(f.words for f in results)
+        # the share of words some reader gives back: below it, words are missing from the
+        # document itself, not from one reader's reading of it
+        result.fidelity = textlayer.check.words_found_by_some(results)
         result.fidelity_missing = tuple(
             f"«{phrase}»" + (f" ({section})" if section else "")
             for section, phrase in textlayer.check.missing_everywhere(results))

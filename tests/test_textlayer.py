@@ -309,3 +309,23 @@ def test_missing_everywhere_needs_every_reader():
     a = check.Fidelity("a", 1.0, 1, 2, (("s", "x"), ("s", "y")))
     b = check.Fidelity("b", 1.0, 1, 2, (("s", "y"),))
     assert check.missing_everywhere([a, b]) == [("s", "y")]
+
+
+def test_words_count_as_found_when_some_reader_gives_them_back():
+    a = check.Fidelity("a", 0.5, 0, 0, (), 4, (("x", 1), ("y", 1)))
+    b = check.Fidelity("b", 0.75, 0, 0, (), 4, (("y", 1),))
+    assert check.words_found_by_some([a, b]) == pytest.approx(0.75)
+
+
+def test_a_sample_builds_without_a_text_layer_warning(tmp_path, caplog):
+    """Nothing is wrong with the samples: the build check stays quiet about them."""
+    from briefing.build import build
+    from briefing.config import load_config
+
+    root = Path(__file__).parent.parent
+    config = load_config(root)
+    with caplog.at_level("WARNING", logger="briefing"):
+        report = build(config, [root / "content" / "pyongyang-moscow" / "index.md"],
+                       out_dir=tmp_path)
+    assert report.ok
+    assert not [r for r in caplog.records if "text layer" in r.getMessage()]

@@ -41,6 +41,8 @@ class Fidelity:
     phrases: int  # phrases found
     phrases_total: int
     missing: tuple[tuple[str, str], ...]  # (section, phrase) not found, in source order
+    words_total: int = 0
+    words_missing: tuple[tuple[str, int], ...] = ()  # (word, how many of it) not found
 
     @property
     def extractor(self) -> str:  # the name earlier versions used
@@ -91,8 +93,10 @@ _SENTENCE_END = re.compile(r"[.!?؟\n]+")
 
 
 def words(text: str) -> list[str]:
-    """Words of ``text`` as compared: NFKC, ignorable characters removed, split as above."""
-    text = _IGNORABLE.sub("", unicodedata.normalize("NFKC", text))
+    """Words of ``text`` as compared: NFKC, case-folded, ignorable characters removed, split as
+    above."""
+    # casefold: CSS may print a heading in capitals (text-transform) the HTML has in lower case
+    text = _IGNORABLE.sub("", unicodedata.normalize("NFKC", text)).casefold()
     out: list[str] = []
     for chunk in _SEPARATORS.split(text):
         if chunk:
@@ -143,7 +147,17 @@ def _score(reader: str, blocks: Sequence[tuple[str, str]], text: str) -> Fidelit
     wanted = phrases(blocks)
     missing = tuple((section, " ".join(head)) for section, head in wanted
                     if not _found(head, grams, positions))
-    return Fidelity(reader, share, len(wanted) - len(missing), len(wanted), missing)
+    lost = tuple((w, n - got[w]) for w, n in want.items() if got[w] < n)
+    return Fidelity(reader, share, len(wanted) - len(missing), len(wanted), missing, total, lost)
+
+
+def words_found_by_some(results: Sequence[Fidelity]) -> float:
+    """Share of the expected words that at least one reader gives back."""
+    if not results or not results[0].words_total:
+        return 1.0
+    lost = [dict(r.words_missing) for r in results]
+    gone = sum(min(other.get(word, 0) for other in lost) for word in lost[0])
+    return 1 - gone / results[0].words_total
 
 
 def missing_everywhere(results: Sequence[Fidelity]) -> list[tuple[str, str]]:
