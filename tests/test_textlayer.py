@@ -258,6 +258,8 @@ def test_install_refuses_unknown_weasyprint(monkeypatch):
     with pytest.raises(compat.UnsupportedWeasyPrint, match=r"WeasyPrint 99\.0"):
         textlayer.install()
     assert not textlayer.installed()
+    monkeypatch.undo()
+    textlayer.install()  # later tests in this process render with the text layer
 
 
 def test_install_refuses_changed_hook(monkeypatch):
@@ -271,6 +273,9 @@ def test_install_refuses_changed_hook(monkeypatch):
     monkeypatch.setattr(draw_text, "draw_first_line", draw_first_line)
     with pytest.raises(compat.UnsupportedWeasyPrint, match="draw_first_line"):
         textlayer.install()
+    monkeypatch.undo()
+    textlayer.install()  # later tests in this process render with the text layer
+    assert textlayer.installed()
 
 
 # --- the build-time check ---------------------------------------------------------------------
