@@ -103,6 +103,7 @@ def _render(job: RenderJob, result: JobResult) -> None:
     if job.expected is not None:
         from . import textlayer
 
+        _without_mupdf_plugins()
         results = textlayer.measure(rendered.data, job.expected)
         # the share of words some reader gives back: below it, words are missing from the
         # document itself, not from one reader's reading of it
@@ -110,6 +111,23 @@ def _render(job: RenderJob, result: JobResult) -> None:
         result.fidelity_missing = tuple(
             f"«{phrase}»" + (f" ({section})" if section else "")
             for section, phrase in textlayer.check.missing_everywhere(results))
+
+
+#: Plug-ins PyMuPDF 2 imports with itself when installed (its pip package requires them): page
+#: layout analysis (onnxruntime, numpy) and Markdown export. The check only calls
+#: ``page.get_text()``, which neither changes, and importing them cost a second per process.
+_MUPDF_PLUGINS = ("pymupdf.layout", "pymupdf4llm")
+
+
+def _without_mupdf_plugins() -> None:
+    """Have ``import pymupdf`` skip its optional plug-ins: a ``None`` in ``sys.modules`` makes
+    their import raise ImportError, which PyMuPDF takes as "not installed". Only before
+    PyMuPDF is first imported in this process; never undoes a plug-in already loaded."""
+    import sys
+
+    if "pymupdf" not in sys.modules:
+        for name in _MUPDF_PLUGINS:
+            sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
 def renderer_for(job: RenderJob) -> object:

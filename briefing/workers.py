@@ -78,6 +78,25 @@ def _serve(conn: Connection, memory_mb: int, parent_end: Connection | None = Non
         conn.send(result)
 
 
+def preload() -> None:
+    """Import what every render needs (WeasyPrint, Pillow, the text layer and the check's
+    readers) in this process, once, before workers are forked: they inherit it instead of each
+    importing it again (a second of CPU per worker), and ``watch`` keeps it between builds.
+    Only when there is something to render, so a no-op build never pays for it."""
+    import importlib.util
+
+    import PIL.Image  # noqa: F401
+    import pypdfium2  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    from . import pdf, textlayer  # noqa: F401
+    from .job import _without_mupdf_plugins
+
+    if importlib.util.find_spec("pymupdf") is not None:
+        _without_mupdf_plugins()
+        import pymupdf  # noqa: F401
+
+
 def _out_of_memory(exc: BaseException) -> bool:
     """MemoryError, or a library that could not map memory under the worker's cap."""
     if isinstance(exc, MemoryError):
@@ -95,6 +114,8 @@ def run_local(jobs: Iterable[RenderJob], *, processes: int, timeout: float,
     if not pending:
         return
     ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
+    if ctx.get_start_method() == "fork":
+        preload()
     workers: list[_Worker] = []
 
     def start() -> _Worker:
