@@ -110,10 +110,12 @@ def parallel(cmds: list[list[str]], env: dict[str, str], cwd: Path) -> float:
 
 
 def project(root: Path, count: int) -> list[Path]:
-    """``count`` variants of the sample brief (images beside them), english edition off."""
+    """``count`` variants of the sample brief (images beside them); only the `full` edition is
+    configured (not `--audience`), so the bench also runs on code from before that option."""
     (root / "content").mkdir(parents=True)
-    (root / "briefing.toml").write_text("[audiences.english]\nenabled = false\n",
-                                        encoding="utf-8")
+    (root / "briefing.toml").write_text("".join(
+        f"[audiences.{name}]\nenabled = false\n" for name in ("english", "executive", "public")),
+        encoding="utf-8")
     files = []
     for n in range(1, count + 1):
         folder = root / "content" / f"b{n:03}"
@@ -151,7 +153,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measure (median)")
     parser.add_argument("--batch", type=int, default=6, help="briefs in the --jobs 2 batch")
+    parser.add_argument("--code", type=Path, default=REPO,
+                        help="checkout whose briefing/, templates/, fonts/ are measured "
+                        "(default: this one), e.g. an export of an older commit")
     args = parser.parse_args()
+    catalogue.REPO = args.code  # what snapshot() copies
     with tempfile.TemporaryDirectory(prefix="briefing-floor-") as tmp_name:
         tmp = Path(tmp_name)
         code = catalogue.snapshot(tmp)
@@ -165,7 +171,7 @@ def main() -> None:
         py = sys.executable
         floor_cold = [py, "-c", FLOOR, variant, "1", str(html[0])]
         build = [py, "-m", "briefing", "build", "--root", str(one), "--out", str(one / "dist"),
-                 "--audience", AUDIENCE, "--json", "-q"]
+                 "--json", "-q"]
 
         rows: dict[str, list[Proc]] = {"floor": [], "cold": [], "noop": []}
         for _ in range(args.repeat):  # alternating, so load from others hits both alike
@@ -186,8 +192,8 @@ def main() -> None:
             floor_batch.append(parallel([[py, "-c", FLOOR, variant, "1", *h] for h in halves],
                                         env, tmp))
             batch_runs.append(timed([py, "-m", "briefing", "build", "--root", str(batch),
-                                     "--out", str(batch / "dist"), "--audience", AUDIENCE,
-                                     "--json", "-q", "--force", "-j", "2"], env, tmp))
+                                     "--out", str(batch / "dist"), "--json", "-q", "--force",
+                                     "-j", "2"], env, tmp))
         pages_batch = sum(o["pages"] for o in json.loads(batch_runs[0].out)["outputs"])
 
     med = statistics.median
