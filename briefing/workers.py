@@ -4,8 +4,9 @@ Why not ``concurrent.futures.ProcessPoolExecutor``: a document that hangs WeasyP
 table, a pathological font) must be killed after the time limit while the rest of the build goes
 on, and a worker that runs out of memory must cost one edition, not the pool. So each worker is a
 process with its own pipe; the parent kills and replaces a worker that overruns its time, and
-reports a worker that dies. Workers import WeasyPrint once and keep one FontConfiguration
-(:func:`briefing.job.run_job` caches its renderer per process). Processes, not threads
+reports a worker that dies. Workers are forked after :func:`preload` has imported WeasyPrint
+in the parent, and keep one FontConfiguration (:func:`briefing.job.run_job` caches its
+renderer per process). Processes, not threads
 (WeasyPrint is not thread-safe, WP#1742).
 """
 
