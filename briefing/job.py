@@ -115,19 +115,25 @@ def _render(job: RenderJob, result: JobResult) -> None:
 
 #: Plug-ins PyMuPDF 2 imports with itself when installed (its pip package requires them): page
 #: layout analysis (onnxruntime, numpy) and Markdown export. The check only calls
-#: ``page.get_text()``, which neither changes, and importing them cost a second per process.
+#: ``page.get_text()``, and importing them cost a second per process.
 _MUPDF_PLUGINS = ("pymupdf.layout", "pymupdf4llm")
 
 
 def _without_mupdf_plugins() -> None:
-    """Have ``import pymupdf`` skip its optional plug-ins: a ``None`` in ``sys.modules`` makes
-    their import raise ImportError, which PyMuPDF takes as "not installed". Only before
-    PyMuPDF is first imported in this process; never undoes a plug-in already loaded."""
+    """Import PyMuPDF (when installed) without its optional plug-ins: a ``None`` in
+    ``sys.modules`` makes their import raise ImportError, which PyMuPDF takes as "not
+    installed". pymupdf4llm's import also switches off MuPDF's quad corrections, which changes
+    how ``get_text()`` groups lines; that setting is kept, so MuPDF reads as it did."""
+    import importlib.util
     import sys
 
-    if "pymupdf" not in sys.modules:
-        for name in _MUPDF_PLUGINS:
-            sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+    if "pymupdf" in sys.modules or importlib.util.find_spec("pymupdf") is None:
+        return
+    for name in _MUPDF_PLUGINS:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+    import pymupdf
+
+    pymupdf.TOOLS.unset_quad_corrections(True)
 
 
 def renderer_for(job: RenderJob) -> object:

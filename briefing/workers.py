@@ -84,8 +84,6 @@ def preload() -> None:
     readers) in this process, once, before workers are forked: they inherit it instead of each
     importing it again (a second of CPU per worker), and ``watch`` keeps it between builds.
     Only when there is something to render, so a no-op build never pays for it."""
-    import importlib.util
-
     import PIL.Image  # noqa: F401
     import pypdfium2  # noqa: F401
     import weasyprint  # noqa: F401
@@ -93,9 +91,7 @@ def preload() -> None:
     from . import pdf, textlayer  # noqa: F401
     from .job import _without_mupdf_plugins
 
-    if importlib.util.find_spec("pymupdf") is not None:
-        _without_mupdf_plugins()
-        import pymupdf  # noqa: F401
+    _without_mupdf_plugins()
 
 
 def _out_of_memory(exc: BaseException) -> bool:
