@@ -18,7 +18,7 @@ import json
 import logging
 import mimetypes
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,26 +258,36 @@ def build(
     on_result: Callable[[Result], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
     wait: bool = True,
+    audiences: Collection[str] | None = None,
 ) -> Report:
     """Build what changed under ``paths`` (default: the content folder) into ``out_dir``.
 
     Unchanged outputs are skipped, outputs whose brief or audience is gone are removed, each
     PDF is replaced atomically, and ``manifest.json`` is written last. One build at a time per
     output folder (a lock file): a second one waits, or fails with ``wait=False``.
+
+    ``audiences``: build only these editions (configured audience names; others raise
+    :class:`BriefError`). The other editions are neither built, reported nor removed.
     """
     started = time.perf_counter()
     out_dir = out_dir or config.output_dir
+    unknown = sorted(set(audiences or ()) - set(config.audiences))
+    if unknown:
+        raise BriefError(config.root / "briefing.toml", f"unknown audience "
+                         f"{', '.join(map(repr, unknown))} (configured: "
+                         f"{', '.join(sorted(config.audiences))})")
     with output_lock(out_dir, wait=wait):
         report = _build_locked(config, list(paths), out_dir, force=force,
                                jobs=jobs or default_jobs(config), scheduler=scheduler,
-                               on_result=on_result, on_plan=on_plan)
+                               on_result=on_result, on_plan=on_plan,
+                               wanted=frozenset(audiences or config.audiences))
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bool, jobs: int,
                   scheduler: str | None, on_result: Callable[[Result], None] | None,
-                  on_plan: Callable[[int], None] | None) -> Report:
+                  on_plan: Callable[[int], None] | None, wanted: frozenset[str]) -> Report:
     report = Report()
     cache = Cache.load(out_dir, _stamp())
     environments = {name: make_environment(config, name) for name in config.audiences}
@@ -317,14 +327,17 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
         if record and digest and record.get("digest") == digest and \
                 record.get("plan") == plan_key and all(
                     inside(out_dir, out) is not None and is_fresh(out_dir / out, digest, aud)
-                    for out, aud in record["outputs"]):
+                    for out, aud in record["outputs"] if aud in wanted):
             unchanged.add(rel)
             for out, aud in record["outputs"]:
-                emit(skipped(f"{slug_of(path)}/{aud}", path, out_dir / out))
+                if aud in wanted:
+                    emit(skipped(f"{slug_of(path)}/{aud}", path, out_dir / out))
         else:
             to_load.append(path)
 
-    # 2. The others are loaded and validated (errors are collected, not raised) ...
+    # 2. The others are loaded and validated (errors are collected, not raised) ... The cache
+    #    records every edition of a brief (so no later build takes the others for gone); only
+    #    the ``wanted`` audiences go on to be built.
     briefs, load_errors = load_all(to_load, config)
     report.errors += load_errors
     editions = plan(briefs, config, out_dir)
@@ -335,7 +348,7 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
             "outputs": [[_rel(e.output, out_dir), e.audience] for e in editions
                         if e.brief is brief]}
     stale = []
-    for edition in editions:
+    for edition in (e for e in editions if e.audience in wanted):
         if is_fresh(edition.output, edition.brief.source.digest, edition.audience):
             emit(skipped(edition.name, edition.brief.source.path, edition.output))
         else:
@@ -373,7 +386,7 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
         emit(_publish(job_result, edition, key, templates, cache, out_dir, config, logos))
 
     current = unchanged | {_rel(b.source.path, config.root) for b in briefs}
-    _remove_stale(cache, current, out_dir, config, emit)
+    _remove_stale(cache, current, out_dir, config, emit, wanted)
     cache.save()
     write_manifest(out_dir, cache)
     return report
@@ -468,18 +481,24 @@ def _publish(job_result: JobResult, edition: Edition, key: str, templates: dict[
 
 
 def _remove_stale(cache: Cache, current: set[str], out_dir: Path, config: Config,
-                  emit: Callable[[Result], None]) -> None:
+                  emit: Callable[[Result], None], wanted: frozenset[str]) -> None:
     """Remove outputs whose brief or audience is gone — never those of a brief that failed,
-    nor those of briefs this build was not asked about (``briefing build one.md``).
+    nor those of briefs or audiences this build was not asked about (``briefing build one.md``,
+    ``--audience full``).
 
-    ``current``: the briefs (paths relative to the project) this build planned from.
+    ``current``: the briefs (paths relative to the project) this build planned from;
+    ``wanted``: the audiences it builds (an output of an audience gone from the config is
+    removed only by a build of every audience).
     """
+    everything = wanted >= set(config.audiences)
     planned = {out for rel in current for out, _ in cache.sources.get(rel, {}).get("outputs", [])}
     for rel in sorted(set(cache.entries) - planned):
         entry = cache.entries[rel]
         source = entry.get("source") or ""
         if (config.root / source).exists() and source not in current:
             continue  # out of this build's scope, or failed to load this time
+        if entry.get("audience") not in wanted and not everything:
+            continue  # another edition than the ones asked for
         path = inside(out_dir, rel)
         if path is None or not rel.endswith(".pdf"):
             log.warning("%s: build cache names %s as an output, outside the output folder or "

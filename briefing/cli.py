@@ -53,19 +53,26 @@ ROOT = click.option("--root", type=click.Path(path_type=Path, file_okay=False),
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: cores).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="Render on a Dask distributed cluster instead of local processes.")
+@click.option("-a", "--audience", "audiences", multiple=True, metavar="NAME",
+              help="Build only this edition (repeatable; default: every audience).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the final line.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @VERBOSE
 def build(paths: tuple[Path, ...], out_dir: Path | None, root: Path, force: bool,
-          jobs: int | None, scheduler: str | None, quiet: bool, as_json: bool,
-          verbose: bool) -> None:
+          jobs: int | None, scheduler: str | None, audiences: tuple[str, ...], quiet: bool,
+          as_json: bool, verbose: bool) -> None:
     """Build every brief under content/ (or the given files) into PDFs, only what changed."""
     from .progress import run_build
 
     _setup_logging(quiet or as_json, verbose)
     config = _config(root)
+    unknown = [name for name in audiences if name not in config.audiences]
+    if unknown:  # a usage error (exit 2), before anything is read or written
+        raise click.BadParameter(
+            f"unknown audience {', '.join(map(repr, unknown))} (configured: "
+            f"{', '.join(sorted(config.audiences))})", param_hint="'--audience'")
     ok = run_build(config, paths, out_dir=out_dir, force=force, jobs=jobs, scheduler=scheduler,
-                   quiet=quiet, as_json=as_json)
+                   quiet=quiet, as_json=as_json, audiences=audiences or None)
     sys.exit(0 if ok else 1)
 
 

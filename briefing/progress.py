@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -53,12 +53,13 @@ def summary_json(report: Report) -> dict:
 
 
 def run_build(config: Config, paths: Iterable[Path], *, out_dir: Path | None, force: bool,
-              jobs: int | None, scheduler: str | None, quiet: bool, as_json: bool) -> bool:
+              jobs: int | None, scheduler: str | None, quiet: bool, as_json: bool,
+              audiences: Collection[str] | None = None) -> bool:
     """Run a build with the right kind of output; True when nothing failed."""
     interactive = sys.stderr.isatty() and not quiet and not as_json
     try:
         if interactive:
-            report = _with_bar(config, paths, out_dir, force, jobs, scheduler)
+            report = _with_bar(config, paths, out_dir, force, jobs, scheduler, audiences)
         else:
             def line(result: Result) -> None:
                 if result.status == "failed":
@@ -66,7 +67,7 @@ def run_build(config: Config, paths: Iterable[Path], *, out_dir: Path | None, fo
                 elif not quiet and not as_json and result.status != "skipped":
                     click.echo(describe(result))
             report = build(config, paths, out_dir=out_dir, force=force, jobs=jobs,
-                           scheduler=scheduler, on_result=line)
+                           scheduler=scheduler, on_result=line, audiences=audiences)
     except BriefError as exc:
         click.echo(str(exc), err=True)
         return False
@@ -100,7 +101,8 @@ def _log_above(console) -> Iterator[None]:  # type: ignore[no-untyped-def]
 
 
 def _with_bar(config: Config, paths: Iterable[Path], out_dir: Path | None, force: bool,
-              jobs: int | None, scheduler: str | None) -> Report:
+              jobs: int | None, scheduler: str | None,
+              audiences: Collection[str] | None) -> Report:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -120,4 +122,5 @@ def _with_bar(config: Config, paths: Iterable[Path], out_dir: Path | None, force
                 console.print(describe(result), highlight=False)
                 bar.advance(task)
         return build(config, paths, out_dir=out_dir, force=force, jobs=jobs,
-                     scheduler=scheduler, on_result=done, on_plan=planned)
+                     scheduler=scheduler, on_result=done, on_plan=planned,
+                     audiences=audiences)

@@ -4,8 +4,9 @@ Why not ``concurrent.futures.ProcessPoolExecutor``: a document that hangs WeasyP
 table, a pathological font) must be killed after the time limit while the rest of the build goes
 on, and a worker that runs out of memory must cost one edition, not the pool. So each worker is a
 process with its own pipe; the parent kills and replaces a worker that overruns its time, and
-reports a worker that dies. Workers import WeasyPrint once and keep one FontConfiguration
-(:func:`briefing.job.run_job` caches its renderer per process). Processes, not threads
+reports a worker that dies. Workers are forked after :func:`preload` has imported WeasyPrint
+in the parent, and keep one FontConfiguration (:func:`briefing.job.run_job` caches its
+renderer per process). Processes, not threads
 (WeasyPrint is not thread-safe, WP#1742).
 """
 
@@ -78,6 +79,21 @@ def _serve(conn: Connection, memory_mb: int, parent_end: Connection | None = Non
         conn.send(result)
 
 
+def preload() -> None:
+    """Import what every render needs (WeasyPrint, Pillow, the text layer and the check's
+    readers) in this process, once, before workers are forked: they inherit it instead of each
+    importing it again (a second of CPU per worker), and ``watch`` keeps it between builds.
+    Only when there is something to render, so a no-op build never pays for it."""
+    import PIL.Image  # noqa: F401
+    import pypdfium2  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    from . import pdf, textlayer  # noqa: F401
+    from .job import _without_mupdf_plugins
+
+    _without_mupdf_plugins()
+
+
 def _out_of_memory(exc: BaseException) -> bool:
     """MemoryError, or a library that could not map memory under the worker's cap."""
     if isinstance(exc, MemoryError):
@@ -95,6 +111,8 @@ def run_local(jobs: Iterable[RenderJob], *, processes: int, timeout: float,
     if not pending:
         return
     ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
+    if ctx.get_start_method() == "fork":
+        preload()
     workers: list[_Worker] = []
 
     def start() -> _Worker:

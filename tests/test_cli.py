@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -45,3 +46,41 @@ def test_build_exit_codes(project):
     assert "bad.md:" in failed.stderr and "date" in failed.stderr
     usage = run("build", "--no-such-option")
     assert usage.returncode == 2
+
+
+def test_build_audience_builds_only_those_editions_and_removes_no_other(project):
+    """`--audience` while iterating on one edition: only it is built, no other edition's PDF
+    is removed or rewritten, and the next full build catches up (and removes what is gone)."""
+    toml = project / "briefing.toml"
+    toml.write_text("[audiences.public]\nenabled = false\n\n[audiences.board]\ntitle = 'مجلس'\n",
+                    encoding="utf-8")
+    brief = write_brief(project, "b.md", MINIMAL)
+    out = project / "out" / "b"
+    args = ("build", "--root", str(project), "--out", str(project / "out"))
+
+    first = run(*args, "--audience", "executive", "-a", "board")
+    assert first.returncode == 0, first.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["board.pdf", "executive.pdf"]
+    assert "2 built, 0 skipped, 0 removed, 0 failed" in first.stdout
+
+    usage = run(*args, "--audience", "nope")
+    assert usage.returncode == 2
+    assert "unknown audience 'nope'" in usage.stderr
+    assert "(configured: board, english, executive, full)" in usage.stderr
+
+    executive = (out / "executive.pdf").read_bytes()
+    brief.write_text(MINIMAL.replace("عنوان تجريبي", "عنوان معدّل"), encoding="utf-8")
+    toml.write_text("[audiences.public]\nenabled = false\n", encoding="utf-8")  # board is gone
+    second = run(*args, "-a", "full")
+    assert second.returncode == 0, second.stderr
+    assert "1 built, 0 skipped, 0 removed, 0 failed" in second.stdout
+    assert (out / "executive.pdf").read_bytes() == executive  # not this build's edition
+    assert (out / "board.pdf").is_file()  # gone from the config, but not asked about
+
+    full = run(*args)
+    assert full.returncode == 0, full.stderr
+    assert "1 built, 1 skipped, 1 removed, 0 failed" in full.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["executive.pdf", "full.pdf"]
+    assert (out / "executive.pdf").read_bytes() != executive
+    manifest = json.loads((project / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert sorted(o["path"] for o in manifest["outputs"]) == ["b/executive.pdf", "b/full.pdf"]
