@@ -12,11 +12,15 @@ from __future__ import annotations
 import ctypes
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
+
+T = TypeVar("T")
 
 #: The house theme's footnote sizes (templates/css/brief.css): a call is 7.5 pt in the accent
 #: colour, a note's marker 9 pt in the accent colour.
@@ -54,10 +58,16 @@ def _chars(textpage: pdfium.PdfTextPage) -> list[tuple[str, tuple[float, ...], f
         matrix = raw.FS_MATRIX()
         if obj and raw.FPDFPageObj_GetMatrix(obj, matrix):  # the text object's scale
             size *= math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
-        rgba = [ctypes.c_uint() for _ in range(4)]
-        raw.FPDFText_GetFillColor(textpage.raw, index, *rgba)
-        out.append((char, box, round(size, 2), (rgba[0].value, rgba[1].value, rgba[2].value)))
+        out.append((char, box, round(size, 2),
+                    _rgb(lambda *rgba, i=index: raw.FPDFText_GetFillColor(textpage.raw, i, *rgba))))
     return out
+
+
+def _rgb(read: Callable[..., Any]) -> tuple[int, int, int]:
+    """A fill colour from one of pdfium's (r, g, b, a) out-parameter getters."""
+    rgba = [ctypes.c_uint() for _ in range(4)]
+    read(*rgba)
+    return rgba[0].value, rgba[1].value, rgba[2].value
 
 
 def _words(chars: list[tuple[str, tuple[float, ...], float, tuple[int, int, int]]]) -> list[Run]:
@@ -94,18 +104,31 @@ def _words(chars: list[tuple[str, tuple[float, ...], float, tuple[int, int, int]
     return runs
 
 
-def page_runs(pdf: Path) -> list[list[Run]]:
-    """Every page's words (including those inside form XObjects such as charts)."""
+def _read_pages(pdf: Path, read: Callable[[Any, pdfium.PdfTextPage], T]) -> list[T]:
+    """``read(page, textpage)`` for every page of ``pdf``, in order."""
     doc = pdfium.PdfDocument(str(pdf))
     try:
         pages = []
         for page in doc:
             textpage = page.get_textpage()
-            pages.append(_words(_chars(textpage)))
+            pages.append(read(page, textpage))
             textpage.close()
         return pages
     finally:
         doc.close()
+
+
+def _page_words(page: Any, textpage: pdfium.PdfTextPage) -> list[Run]:
+    return _words(_chars(textpage))
+
+
+def _page_objects(page: Any, textpage: pdfium.PdfTextPage) -> list[Run]:
+    return [_object_run(obj, textpage) for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_TEXT])]
+
+
+def page_runs(pdf: Path) -> list[list[Run]]:
+    """Every page's words (including those inside form XObjects such as charts)."""
+    return _read_pages(pdf, _page_words)
 
 
 def _object_run(obj: pdfium.PdfObject, textpage: pdfium.PdfTextPage) -> Run:
@@ -117,25 +140,9 @@ def _object_run(obj: pdfium.PdfObject, textpage: pdfium.PdfTextPage) -> Run:
     size = ctypes.c_float()
     raw.FPDFTextObj_GetFontSize(obj.raw, size)
     a, b, c, d, _, _ = obj.get_matrix().get()
-    rgba = [ctypes.c_uint() for _ in range(4)]
-    raw.FPDFPageObj_GetFillColor(obj.raw, *rgba)
     x0, y0, x1, y1 = obj.get_bounds()
     return Run(text, x0, y0, x1, y1, round(size.value * math.sqrt(abs(a * d - b * c)), 2),
-               (rgba[0].value, rgba[1].value, rgba[2].value))
-
-
-def object_runs(pdf: Path) -> list[list[Run]]:
-    """Every page's text objects: a footnote call is a box, so an object, of its own."""
-    doc = pdfium.PdfDocument(str(pdf))
-    try:
-        pages = []
-        for page in doc:
-            textpage = page.get_textpage()
-            pages.append([_object_run(obj, textpage)
-                          for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_TEXT])])
-        return pages
-    finally:
-        doc.close()
+               _rgb(lambda *rgba: raw.FPDFPageObj_GetFillColor(obj.raw, *rgba)))
 
 
 def hex_rgb(color: str) -> tuple[int, int, int]:
@@ -164,10 +171,11 @@ def footnote_pages(pdf: Path, accent: tuple[int, int, int]) -> FootnotePages:
     calls: list[int] = []
     notes: list[int] = []
     # A call is a box of its own, so a text object; a note's marker is the note's first word.
-    for number, runs in enumerate(object_runs(pdf), 1):
-        calls += [number for run in runs if run.color == accent
+    pages = _read_pages(pdf, lambda page, textpage: (_page_objects(page, textpage),
+                                                     _page_words(page, textpage)))
+    for number, (objects, words) in enumerate(pages, 1):
+        calls += [number for run in objects if run.color == accent
                   and abs(run.size - CALL_PT) < 0.05 and run.y1 - run.y0 > 0.5]
-    for number, runs in enumerate(page_runs(pdf), 1):
-        notes += [number for run in runs if run.color == accent
+        notes += [number for run in words if run.color == accent
                   and abs(run.size - NOTE_PT) < 0.05 and _MARKER.match(run.text)]
     return FootnotePages(calls, notes)
