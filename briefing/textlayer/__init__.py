@@ -27,7 +27,7 @@ from typing import Any
 
 from .. import compat
 from . import cids
-from .capture import Recorder, capture, managed
+from .capture import TJ_TOKEN, Recorder, capture, managed
 from .check import Fidelity, extract_text, measure
 from .emit import emit
 
@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 
 #: Counters for tests: lines re-written, lines left as WeasyPrint wrote them, outlines drawn.
 STATS: Counter[str] = Counter()
-
-_TOKEN = re.compile(r"<([0-9a-fA-F]*)>")
 
 
 def install() -> None:
@@ -99,9 +97,11 @@ def _recode(string: str, font: Any) -> str:
 
     def cid(match: re.Match[str]) -> str:
         digits = match.group(1)
+        if digits is None:  # a position adjustment: kept as it is
+            return match.group(0)
         gids = [int(digits[i:i + 4], 16) for i in range(0, len(digits), 4)]
         return "<" + "".join(
             f"{table.cid(g, font.to_unicode.get(g) or '', round(font.widths.get(g, 0))):04x}"
             for g in gids) + ">"
 
-    return _TOKEN.sub(cid, string)
+    return TJ_TOKEN.sub(cid, string)

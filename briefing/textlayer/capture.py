@@ -16,7 +16,8 @@ from typing import Any
 from .. import compat
 from .clusters import split_cluster
 
-_TOKEN = re.compile(r"<([0-9a-fA-F]*)>|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
+#: A ``TJ`` operand: a hex string of 4-digit glyph ids, or a position adjustment.
+TJ_TOKEN = re.compile(r"<([0-9a-fA-F]*)>|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
 
 Op = tuple[Any, ...]
 
@@ -104,7 +105,7 @@ def parse(ops: list[Op], fonts: dict[str, Any]) -> Line | None:
         elif op[0] == "TJ":
             if font is None or line is None:
                 return None
-            for match in _TOKEN.finditer(op[1]):
+            for match in TJ_TOKEN.finditer(op[1]):
                 if match.group(1) is None:
                     pen -= float(match.group(2)) / 1000 * size
                     continue
