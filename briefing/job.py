@@ -103,7 +103,6 @@ def _render(job: RenderJob, result: JobResult) -> None:
     if job.expected is not None:
         from . import textlayer
 
-        _without_mupdf_plugins()
         results = textlayer.measure(rendered.data, job.expected)
         # the share of words some reader gives back: below it, words are missing from the
         # document itself, not from one reader's reading of it
@@ -111,29 +110,6 @@ def _render(job: RenderJob, result: JobResult) -> None:
         result.fidelity_missing = tuple(
             f"«{phrase}»" + (f" ({section})" if section else "")
             for section, phrase in textlayer.check.missing_everywhere(results))
-
-
-#: Plug-ins PyMuPDF 2 imports with itself when installed (its pip package requires them): page
-#: layout analysis (onnxruntime, numpy) and Markdown export. The check only calls
-#: ``page.get_text()``, and importing them cost a second per process.
-_MUPDF_PLUGINS = ("pymupdf.layout", "pymupdf4llm")
-
-
-def _without_mupdf_plugins() -> None:
-    """Import PyMuPDF (when installed) without its optional plug-ins: a ``None`` in
-    ``sys.modules`` makes their import raise ImportError, which PyMuPDF takes as "not
-    installed". pymupdf4llm's import also switches off MuPDF's quad corrections, which changes
-    how ``get_text()`` groups lines; that setting is kept, so MuPDF reads as it did."""
-    import importlib.util
-    import sys
-
-    if "pymupdf" in sys.modules or importlib.util.find_spec("pymupdf") is None:
-        return
-    for name in _MUPDF_PLUGINS:
-        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
-    import pymupdf
-
-    pymupdf.TOOLS.unset_quad_corrections(True)
 
 
 def renderer_for(job: RenderJob) -> object:

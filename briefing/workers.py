@@ -88,10 +88,10 @@ def preload() -> None:
     import pypdfium2  # noqa: F401
     import weasyprint  # noqa: F401
 
-    from . import pdf, textlayer  # noqa: F401
-    from .job import _without_mupdf_plugins
+    from . import pdf  # noqa: F401
+    from .textlayer import check
 
-    _without_mupdf_plugins()
+    check.load_mupdf()
 
 
 def _out_of_memory(exc: BaseException) -> bool:

@@ -19,6 +19,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 def default_readers() -> tuple[str, ...]:
@@ -49,6 +50,35 @@ class Fidelity:
         return self.reader
 
 
+#: Plug-ins PyMuPDF 2 imports with itself when installed (its pip package requires them): page
+#: layout analysis (onnxruntime, numpy) and Markdown export. The check only calls
+#: ``page.get_text()``, and importing them cost a second per process.
+_MUPDF_PLUGINS = ("pymupdf.layout", "pymupdf4llm")
+
+
+def load_mupdf() -> Any:
+    """PyMuPDF without its optional plug-ins, or ``None`` when it is not installed.
+
+    A ``None`` in ``sys.modules`` makes the plug-ins' import raise ImportError, which PyMuPDF
+    takes as "not installed". pymupdf4llm's import also switches off MuPDF's quad corrections,
+    which changes how ``get_text()`` groups lines; that setting is kept, so MuPDF reads as it
+    did. A PyMuPDF imported earlier by someone else is used as it is.
+    """
+    import importlib.util
+    import sys
+
+    if "pymupdf" not in sys.modules:
+        if importlib.util.find_spec("pymupdf") is None:
+            return None
+        for name in _MUPDF_PLUGINS:
+            sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+        import pymupdf
+
+        pymupdf.TOOLS.unset_quad_corrections(True)
+        return pymupdf
+    return sys.modules["pymupdf"]
+
+
 def extract_text(pdf: bytes, reader: str) -> str:
     """The text ``reader`` (pdfium, mupdf or pdftotext) gives back from ``pdf``, pages joined."""
     if reader == "pdfium":
@@ -67,8 +97,9 @@ def extract_text(pdf: bytes, reader: str) -> str:
         finally:
             document.close()
     if reader == "mupdf":
-        import pymupdf
-
+        pymupdf = load_mupdf()
+        if pymupdf is None:
+            raise ImportError("PyMuPDF is not installed: pip install 'briefing[mupdf]'")
         with pymupdf.open(stream=pdf, filetype="pdf") as document:
             return "\n".join(page.get_text() for page in document)
     if reader == "pdftotext":
