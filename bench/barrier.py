@@ -51,8 +51,10 @@ def main() -> None:
         briefs, errors = load_all(files, config)
         barrier = time.perf_counter() - started
         assert len(briefs) == len(files) and not errors, errors
-    print(f"{len(files)} briefs: in-process {inline:.2f} s, behind the barrier {barrier:.2f} s "
-          f"({barrier / inline:.2f}× with {config.build.jobs or 'all'} cores)")
+    print(
+        f"{len(files)} briefs: in-process {inline:.2f} s, behind the barrier {barrier:.2f} s "
+        f"({barrier / inline:.2f}× with {config.build.jobs or 'all'} cores)"
+    )
 
 
 if __name__ == "__main__":

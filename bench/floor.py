@@ -113,16 +113,20 @@ def project(root: Path, count: int) -> list[Path]:
     """``count`` variants of the sample brief (images beside them); only the `full` edition is
     configured (not `--audience`), so the bench also runs on code from before that option."""
     (root / "content").mkdir(parents=True)
-    (root / "briefing.toml").write_text("".join(
-        f"[audiences.{name}]\nenabled = false\n" for name in ("english", "executive", "public")),
-        encoding="utf-8")
+    (root / "briefing.toml").write_text(
+        "".join(
+            f"[audiences.{name}]\nenabled = false\n" for name in ("english", "executive", "public")
+        ),
+        encoding="utf-8",
+    )
     files = []
     for n in range(1, count + 1):
         folder = root / "content" / f"b{n:03}"
         shutil.copytree(SAMPLE.parent, folder)
         text = SAMPLE.read_text(encoding="utf-8")
-        (folder / "index.md").write_text(text if n == 1 else catalogue.variant(text, n),
-                                         encoding="utf-8")
+        (folder / "index.md").write_text(
+            text if n == 1 else catalogue.variant(text, n), encoding="utf-8"
+        )
         files.append(folder / "index.md")
     return files
 
@@ -140,7 +144,8 @@ def write_html(root: Path, code: Path) -> list[Path]:
         "    if e.audience == 'full':\n"
         "        path = e.brief.source.folder / '.floor.html'\n"
         "        path.write_text(render_html(e.brief, config, 'full'), encoding='utf-8')\n"
-        "        print(path)\n")
+        "        print(path)\n"
+    )
     out = timed([sys.executable, "-c", script, str(root)], _env(code), root).out
     return sorted(Path(line) for line in out.split())
 
@@ -153,9 +158,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measure (median)")
     parser.add_argument("--batch", type=int, default=6, help="briefs in the --jobs 2 batch")
-    parser.add_argument("--code", type=Path, default=REPO,
-                        help="checkout whose briefing/, templates/, fonts/ are measured "
-                        "(default: this one), e.g. an export of an older commit")
+    parser.add_argument(
+        "--code",
+        type=Path,
+        default=REPO,
+        help="checkout whose briefing/, templates/, fonts/ are measured "
+        "(default: this one), e.g. an export of an older commit",
+    )
     args = parser.parse_args()
     catalogue.REPO = args.code  # what snapshot() copies
     with tempfile.TemporaryDirectory(prefix="briefing-floor-") as tmp_name:
@@ -170,8 +179,18 @@ def main() -> None:
         variant = "pdf/ua-1"
         py = sys.executable
         floor_cold = [py, "-c", FLOOR, variant, "1", str(html[0])]
-        build = [py, "-m", "briefing", "build", "--root", str(one), "--out", str(one / "dist"),
-                 "--json", "-q"]
+        build = [
+            py,
+            "-m",
+            "briefing",
+            "build",
+            "--root",
+            str(one),
+            "--out",
+            str(one / "dist"),
+            "--json",
+            "-q",
+        ]
 
         rows: dict[str, list[Proc]] = {"floor": [], "cold": [], "noop": []}
         for _ in range(args.repeat):  # alternating, so load from others hits both alike
@@ -181,19 +200,40 @@ def main() -> None:
         pages_one = json.loads(rows["cold"][0].out)["outputs"][0]["pages"]
 
         warm_n = max(4, args.repeat + 1)
-        floor_warm = json.loads(timed([py, "-c", FLOOR, variant, str(warm_n), str(html[0])],
-                                      env, tmp).out)["times"][1:]
-        ours_warm = json.loads(timed([py, "-c", WARM_BRIEFING, str(one), str(warm_n)],
-                                     env, tmp).out)["times"][1:]
+        floor_warm = json.loads(
+            timed([py, "-c", FLOOR, variant, str(warm_n), str(html[0])], env, tmp).out
+        )["times"][1:]
+        ours_warm = json.loads(
+            timed([py, "-c", WARM_BRIEFING, str(one), str(warm_n)], env, tmp).out
+        )["times"][1:]
 
         batch_runs, floor_batch = [], []
         for _ in range(args.repeat):
             halves = [[str(p) for p in batch_html[k::2]] for k in range(2)]
-            floor_batch.append(parallel([[py, "-c", FLOOR, variant, "1", *h] for h in halves],
-                                        env, tmp))
-            batch_runs.append(timed([py, "-m", "briefing", "build", "--root", str(batch),
-                                     "--out", str(batch / "dist"), "--json", "-q", "--force",
-                                     "-j", "2"], env, tmp))
+            floor_batch.append(
+                parallel([[py, "-c", FLOOR, variant, "1", *h] for h in halves], env, tmp)
+            )
+            batch_runs.append(
+                timed(
+                    [
+                        py,
+                        "-m",
+                        "briefing",
+                        "build",
+                        "--root",
+                        str(batch),
+                        "--out",
+                        str(batch / "dist"),
+                        "--json",
+                        "-q",
+                        "--force",
+                        "-j",
+                        "2",
+                    ],
+                    env,
+                    tmp,
+                )
+            )
         pages_batch = sum(o["pages"] for o in json.loads(batch_runs[0].out)["outputs"])
 
     med = statistics.median
@@ -209,28 +249,44 @@ def main() -> None:
 
     ours_pps = pages_batch / med(p.wall for p in batch_runs)
     floor_pps = pages_batch / med(floor_batch)
-    print(f"`python3 bench/floor.py --repeat {args.repeat} --batch {args.batch}`: "
-          f"`pyongyang-moscow`, edition `{AUDIENCE}` ({pages_one} pages, {variant}); "
-          f"{os.cpu_count()} cores (`os.cpu_count()`), load average before the run "
-          f"{os.getloadavg()[0]:.1f}; medians of {args.repeat} alternating runs; "
-          "whole processes timed from outside.\n")
+    print(
+        f"`python3 bench/floor.py --repeat {args.repeat} --batch {args.batch}`: "
+        f"`pyongyang-moscow`, edition `{AUDIENCE}` ({pages_one} pages, {variant}); "
+        f"{os.cpu_count()} cores (`os.cpu_count()`), load average before the run "
+        f"{os.getloadavg()[0]:.1f}; medians of {args.repeat} alternating runs; "
+        "whole processes timed from outside.\n"
+    )
     print("| measure | briefing | plain WeasyPrint, same HTML | ratio |")
     print("|---|---:|---:|---:|")
-    print(f"| cold, one brief, one edition: wall s | {wall('cold'):.2f} | {wall('floor'):.2f} | "
-          f"**{wall('cold') / wall('floor'):.2f}×** |")
-    print(f"| cold, one brief, one edition: CPU s | {cpu('cold'):.2f} | {cpu('floor'):.2f} | "
-          f"{cpu('cold') / cpu('floor'):.2f}× |")
-    print(f"| peak RSS of the largest process, MB | {rss('cold'):.0f} | {rss('floor'):.0f} | "
-          f"{rss('cold') / rss('floor'):.2f}× |")
-    print(f"| warm render in a live process (briefing: a render job, text check on), s | "
-          f"{med(ours_warm):.3f} | {med(floor_warm):.3f} | "
-          f"{med(ours_warm) / med(floor_warm):.2f}× |")
-    print(f"| no-op rebuild (nothing changed), wall s | {wall('noop'):.2f} | – | "
-          f"{wall('noop') / wall('floor'):.2f}× of a cold render |")
-    print(f"| batch of {args.batch} briefs, `--jobs 2` vs 2 plain processes: pages/s | "
-          f"{ours_pps:.1f} | {floor_pps:.1f} | **{ours_pps / floor_pps:.2f}×** |")
-    print(f"\n(batch: {pages_batch} pages, whole processes; a ratio above 1 is better only in "
-          "the pages/s row.)")
+    print(
+        f"| cold, one brief, one edition: wall s | {wall('cold'):.2f} | {wall('floor'):.2f} | "
+        f"**{wall('cold') / wall('floor'):.2f}×** |"
+    )
+    print(
+        f"| cold, one brief, one edition: CPU s | {cpu('cold'):.2f} | {cpu('floor'):.2f} | "
+        f"{cpu('cold') / cpu('floor'):.2f}× |"
+    )
+    print(
+        f"| peak RSS of the largest process, MB | {rss('cold'):.0f} | {rss('floor'):.0f} | "
+        f"{rss('cold') / rss('floor'):.2f}× |"
+    )
+    print(
+        f"| warm render in a live process (briefing: a render job, text check on), s | "
+        f"{med(ours_warm):.3f} | {med(floor_warm):.3f} | "
+        f"{med(ours_warm) / med(floor_warm):.2f}× |"
+    )
+    print(
+        f"| no-op rebuild (nothing changed), wall s | {wall('noop'):.2f} | – | "
+        f"{wall('noop') / wall('floor'):.2f}× of a cold render |"
+    )
+    print(
+        f"| batch of {args.batch} briefs, `--jobs 2` vs 2 plain processes: pages/s | "
+        f"{ours_pps:.1f} | {floor_pps:.1f} | **{ours_pps / floor_pps:.2f}×** |"
+    )
+    print(
+        f"\n(batch: {pages_batch} pages, whole processes; a ratio above 1 is better only in "
+        "the pages/s row.)"
+    )
 
 
 if __name__ == "__main__":

@@ -36,11 +36,26 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 AUDIENCES = 3  # full, executive, public
 
-WORDS = ["الأمن", "الاقتصاد", "الطاقة", "التجارة", "الدبلوماسية", "العقوبات", "الموانئ",
-         "الإقليم", "التحالفات", "الاستثمار", "الحدود", "الممرات", "المياه", "الغذاء"]
+WORDS = [
+    "الأمن",
+    "الاقتصاد",
+    "الطاقة",
+    "التجارة",
+    "الدبلوماسية",
+    "العقوبات",
+    "الموانئ",
+    "الإقليم",
+    "التحالفات",
+    "الاستثمار",
+    "الحدود",
+    "الممرات",
+    "المياه",
+    "الغذاء",
+]
 
 
 # ------------------------------------------------------------------------ the catalogue
+
 
 def samples() -> list[Path]:
     found = sorted((REPO / "content").glob("*.md")) + sorted((REPO / "content").glob("*/index.md"))
@@ -52,19 +67,19 @@ def samples() -> list[Path]:
 def variant(text: str, n: int) -> str:
     """A sample brief made distinct: title, number and a paragraph of its own."""
     words = " و".join(WORDS[(n + k) % len(WORDS)] for k in range(4 + n % 5))
-    text = re.sub(r"^title: (.*)$", lambda m: f"title: {m[1]} ({n})", text, count=1,
-                  flags=re.M)
+    text = re.sub(r"^title: (.*)$", lambda m: f"title: {m[1]} ({n})", text, count=1, flags=re.M)
     text = re.sub(r"^number: .*$", f"number: {n}", text, count=1, flags=re.M)
-    note = (f"تتناول هذه النسخة رقم {n} من الورقة محاور {words}، وتعرض تقديراً خاصاً "
-            f"بالمرحلة {n % 7 + 1} من المتابعة.\n\n")
+    note = (
+        f"تتناول هذه النسخة رقم {n} من الورقة محاور {words}، وتعرض تقديراً خاصاً "
+        f"بالمرحلة {n % 7 + 1} من المتابعة.\n\n"
+    )
     return re.sub(r"^(## .*\n\n)", lambda m: m[1] + note, text, count=1, flags=re.M)
 
 
 def make_catalogue(root: Path, count: int) -> list[Path]:
     """``count`` briefs in ``root/content``; returns their files."""
     (root / "content").mkdir(parents=True)
-    (root / "briefing.toml").write_text("[audiences.english]\nenabled = false\n",
-                                        encoding="utf-8")
+    (root / "briefing.toml").write_text("[audiences.english]\nenabled = false\n", encoding="utf-8")
     house = root / "templates" / "css" / "brief.css"
     house.parent.mkdir(parents=True)
     shutil.copy(REPO / "templates" / "css" / "brief.css", house)
@@ -84,6 +99,7 @@ def make_catalogue(root: Path, count: int) -> list[Path]:
 
 
 # ------------------------------------------------------------------------ measuring
+
 
 @dataclass
 class Run:
@@ -124,15 +140,29 @@ def snapshot(tmp: Path) -> Path:
 
 def build(root: Path, name: str, jobs: int, code: Path) -> Run:
     run = Run(name, jobs)
-    cmd = [sys.executable, "-m", "briefing", "build", "--root", str(root), "--out",
-           str(root / "dist"), "--jobs", str(jobs), "--json"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(code), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    cmd = [
+        sys.executable,
+        "-m",
+        "briefing",
+        "build",
+        "--root",
+        str(root),
+        "--out",
+        str(root / "dist"),
+        "--jobs",
+        str(jobs),
+        "--json",
+    ]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(code), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    }
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     machine = _busy()
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, cwd=root)  # not the checkout: `-m` imports from the cwd
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=root
+    )  # not the checkout: `-m` imports from the cwd
     done = threading.Event()
 
     def sample() -> None:
@@ -152,6 +182,7 @@ def build(root: Path, name: str, jobs: int, code: Path) -> Run:
             run.peak_tree_mb = max(run.peak_tree_mb, (main_rss + sum(rss)) / mb)
             run.worker_mb.append((time.perf_counter() - started, max(rss, default=0) / mb))
             done.wait(0.05)
+
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     out, err = proc.communicate()
@@ -169,9 +200,13 @@ def build(root: Path, name: str, jobs: int, code: Path) -> Run:
     run.skipped, run.failed = summary["skipped"], summary["failed"]
     if run.failed:
         print(f"warning: {name}: {run.failed} failed\n{err}", file=sys.stderr)
-    print(f"  {name}: {run.built} built, {run.skipped} skipped in {run.wall:.2f}s "
-          f"(peak {run.peak_tree_mb:.0f} MB; other processes took {100 * run.others:.0f}% "
-          "of the CPU)", file=sys.stderr, flush=True)
+    print(
+        f"  {name}: {run.built} built, {run.skipped} skipped in {run.wall:.2f}s "
+        f"(peak {run.peak_tree_mb:.0f} MB; other processes took {100 * run.others:.0f}% "
+        "of the CPU)",
+        file=sys.stderr,
+        flush=True,
+    )
     return run
 
 
@@ -181,8 +216,9 @@ def _busy() -> float:
     return sum(times) - times.idle - getattr(times, "iowait", 0.0) - getattr(times, "steal", 0.0)
 
 
-def scenarios(root: Path, files: list[Path], repeat: int, skip_jobs1: bool,
-              code: Path) -> list[Run]:
+def scenarios(
+    root: Path, files: list[Path], repeat: int, skip_jobs1: bool, code: Path
+) -> list[Run]:
     def run(name: str, jobs: int) -> Run:
         return build(root, name, jobs, code)
 
@@ -199,8 +235,7 @@ def scenarios(root: Path, files: list[Path], repeat: int, skip_jobs1: bool,
         os.utime(path, (later, later))
     runs.append(run("every brief touched, unchanged", 2))
     one = files[len(files) // 2]
-    one.write_text(one.read_text(encoding="utf-8") + "\nفقرة أُضيفت بعد النشر.\n",
-                   encoding="utf-8")
+    one.write_text(one.read_text(encoding="utf-8") + "\nفقرة أُضيفت بعد النشر.\n", encoding="utf-8")
     runs.append(run("one brief changed", 2))
     css = root / "templates" / "css" / "brief.css"
     css.write_text(css.read_text(encoding="utf-8") + "\n/* house change */\n", encoding="utf-8")
@@ -210,20 +245,25 @@ def scenarios(root: Path, files: list[Path], repeat: int, skip_jobs1: bool,
 
 # ------------------------------------------------------------------------ report
 
+
 def cores() -> str:
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     return f"{usable or os.cpu_count()} usable cores (os.cpu_count() = {os.cpu_count()})"
 
 
 def table(runs: list[Run], outputs: int) -> str:
-    rows = ["| scenario | --jobs | built | skipped | wall s | build s | CPU s | "
-            "peak RSS, tree MB | peak RSS, main MB | worker RSS MB, 1st → last quarter | "
-            "other load |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+    rows = [
+        "| scenario | --jobs | built | skipped | wall s | build s | CPU s | "
+        "peak RSS, tree MB | peak RSS, main MB | worker RSS MB, 1st → last quarter | "
+        "other load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
     for r in runs:
-        rows.append(f"| {r.name} | {r.jobs} | {r.built} | {r.skipped} | {r.wall:.2f} | "
-                    f"{r.build:.2f} | {r.cpu:.1f} | {r.peak_tree_mb:.0f} | "
-                    f"{r.peak_main_mb:.0f} | {r.quarters()} | {100 * r.others:.0f}% |")
+        rows.append(
+            f"| {r.name} | {r.jobs} | {r.built} | {r.skipped} | {r.wall:.2f} | "
+            f"{r.build:.2f} | {r.cpu:.1f} | {r.peak_tree_mb:.0f} | "
+            f"{r.peak_main_mb:.0f} | {r.quarters()} | {100 * r.others:.0f}% |"
+        )
     return "\n".join(rows)
 
 
@@ -233,19 +273,27 @@ def verdicts(runs: list[Run], outputs: int, briefs: int) -> str:
     cold1, cold2 = by.get(("cold build", 1)), by[("cold build", 2)]
     noop, one = by[("no-op rebuild", 2)], by[("one brief changed", 2)]
     css = by[("house CSS changed", 2)]
-    lines.append(f"- no-op rebuild of {outputs} outputs: {noop.wall:.2f} s wall "
-                 f"({noop.build:.2f} s inside the build) — target < 0.5 s: "
-                 f"{'met' if noop.wall < 0.5 else 'MISSED'}")
+    lines.append(
+        f"- no-op rebuild of {outputs} outputs: {noop.wall:.2f} s wall "
+        f"({noop.build:.2f} s inside the build) — target < 0.5 s: "
+        f"{'met' if noop.wall < 0.5 else 'MISSED'}"
+    )
     if cold1:
         speedup = cold1.wall / cold2.wall
-        lines.append(f"- --jobs 2 vs --jobs 1, cold: {speedup:.2f}x — target ≥ 1.7x on 2 cores: "
-                     f"{'met' if speedup >= 1.7 else 'MISSED'}")
+        lines.append(
+            f"- --jobs 2 vs --jobs 1, cold: {speedup:.2f}x — target ≥ 1.7x on 2 cores: "
+            f"{'met' if speedup >= 1.7 else 'MISSED'}"
+        )
         per_brief = (cold1.wall - noop.wall) / briefs
-        lines.append(f"- one changed brief: {one.wall:.2f} s, {one.built} outputs rebuilt; one "
-                     f"brief's share of the --jobs 1 cold build is {per_brief:.2f} s "
-                     f"(+ {noop.wall:.2f} s fixed cost of any build)")
-    lines.append(f"- house CSS changed: {css.built} of {outputs} rebuilt in {css.wall:.2f} s "
-                 f"(cold --jobs 2: {cold2.wall:.2f} s)")
+        lines.append(
+            f"- one changed brief: {one.wall:.2f} s, {one.built} outputs rebuilt; one "
+            f"brief's share of the --jobs 1 cold build is {per_brief:.2f} s "
+            f"(+ {noop.wall:.2f} s fixed cost of any build)"
+        )
+    lines.append(
+        f"- house CSS changed: {css.built} of {outputs} rebuilt in {css.wall:.2f} s "
+        f"(cold --jobs 2: {cold2.wall:.2f} s)"
+    )
     return "\n".join(lines)
 
 
@@ -263,11 +311,16 @@ def main() -> None:
         code = snapshot(tmp)
         files = make_catalogue(root, args.briefs)
         outputs = args.briefs * AUDIENCES
-        print(f"catalogue: {args.briefs} briefs x {AUDIENCES} audiences = {outputs} outputs "
-              f"in {root}; {cores()}", file=sys.stderr)
+        print(
+            f"catalogue: {args.briefs} briefs x {AUDIENCES} audiences = {outputs} outputs "
+            f"in {root}; {cores()}",
+            file=sys.stderr,
+        )
         runs = scenarios(root, files, args.repeat, args.skip_jobs1, code)
-        print(f"\n{args.briefs} briefs × {AUDIENCES} audiences = {outputs} PDFs; {cores()}; "
-              f"Python {sys.version.split()[0]}\n")
+        print(
+            f"\n{args.briefs} briefs × {AUDIENCES} audiences = {outputs} PDFs; {cores()}; "
+            f"Python {sys.version.split()[0]}\n"
+        )
         print(table(runs, outputs))
         print()
         print(verdicts(runs, outputs, args.briefs))

@@ -32,14 +32,32 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "briefing", "build", "--force", "-j", "1", "-q",
-                        "--root", str(ROOT), "--out", out], check=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "briefing",
+                "build",
+                "--force",
+                "-j",
+                "1",
+                "-q",
+                "--root",
+                str(ROOT),
+                "--out",
+                out,
+            ],
+            check=True,
+            cwd=ROOT,
+        )
         cold = time.perf_counter() - started
 
     config = load_config(ROOT)
     briefs, _ = gather(config)
-    jobs = [_job(e, render_html(e.brief, config, e.audience), config, remote=False)
-            for e in plan(briefs, config, ROOT / "dist")]
+    jobs = [
+        _job(e, render_html(e.brief, config, e.audience), config, remote=False)
+        for e in plan(briefs, config, ROOT / "dist")
+    ]
     for job in jobs:  # warm up: WeasyPrint import, fonts
         run_job(job)
     best = float("inf")
@@ -50,8 +68,10 @@ def main() -> None:
         best = min(best, time.perf_counter() - started)
     print(f"{len(jobs)} editions, {pages} pages; {os.cpu_count()} cores")
     print(f"cold process, -j 1: {cold:.2f} s")
-    print(f"warm: {best:.2f} s for {pages} pages = {1000 * best / pages:.0f} ms per page "
-          f"({pages / best:.1f} pages/s on one core), text-layer check included")
+    print(
+        f"warm: {best:.2f} s for {pages} pages = {1000 * best / pages:.0f} ms per page "
+        f"({pages / best:.1f} pages/s on one core), text-layer check included"
+    )
 
 
 if __name__ == "__main__":

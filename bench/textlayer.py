@@ -32,33 +32,49 @@ def main() -> None:
     from tests.readers.documents import collect, corpus_documents, render, sample_documents
     from tests.readers.metrics import score
 
-    documents = [d for d in (*sample_documents(), *corpus_documents())
-                 if d.name.startswith(args.only)]
+    documents = [
+        d for d in (*sample_documents(), *corpus_documents()) if d.name.startswith(args.only)
+    ]
     jobs = [d.job for d in documents]
     fixed_child, plain_child = render(jobs, plain=False), render(jobs, plain=True)
     pdfs = {"briefing": collect(fixed_child), "plain": collect(plain_child)}
 
     def one(key):  # type: ignore[no-untyped-def]
         index, variant, reader = key
-        return score(documents[index].expected, extract(pdfs[variant][index], reader),
-                     own_marks=OWN_MARKS.get(reader, ""))
+        return score(
+            documents[index].expected,
+            extract(pdfs[variant][index], reader),
+            own_marks=OWN_MARKS.get(reader, ""),
+        )
 
     keys = [(i, v, r) for i in range(len(documents)) for v in pdfs for r in READERS]
     with ThreadPoolExecutor(2) as pool:
         scores = dict(zip(keys, pool.map(one, keys), strict=True))
 
-    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip() or "?"
-    print(f"Measured {dt.date.today().isoformat()} at {commit}, one run; each cell is "
-          "briefing / plain WeasyPrint 70 on the same HTML.\n")
-    print("| reader | worst pair recall | mean pair recall | words (mean) | phrases found | "
-          "junk | bidi marks: most per line, total |")
+    commit = (
+        subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        or "?"
+    )
+    print(
+        f"Measured {dt.date.today().isoformat()} at {commit}, one run; each cell is "
+        "briefing / plain WeasyPrint 70 on the same HTML.\n"
+    )
+    print(
+        "| reader | worst pair recall | mean pair recall | words (mean) | phrases found | "
+        "junk | bidi marks: most per line, total |"
+    )
     print("|---|---|---|---|---|---|---|")
     for reader in READERS:
         cells = []
         for metric in ("worst", "mean", "words", "phrases", "junk", "bidi"):
-            cells.append(" / ".join(_summary([scores[i, v, reader] for i in range(len(documents))],
-                                             metric) for v in pdfs))
+            cells.append(
+                " / ".join(
+                    _summary([scores[i, v, reader] for i in range(len(documents))], metric)
+                    for v in pdfs
+                )
+            )
         print(f"| {reader} | " + " | ".join(cells) + " |")
     print()
     print("Adjacent-pair recall per document (target ≥ 0.99):\n")

@@ -71,9 +71,16 @@ class _Collect(logging.Handler):
             self.records.append((record.name, record.levelno, record.getMessage()))
 
 
-def run_isolated(func: Callable[[T], R], tasks: Iterable[T], *, path_of: Callable[[T], Path],
-                 what: str, timeout: float, memory_mb: int = 0,
-                 processes: int = 1) -> Iterator[Outcome[T, R]]:
+def run_isolated(
+    func: Callable[[T], R],
+    tasks: Iterable[T],
+    *,
+    path_of: Callable[[T], Path],
+    what: str,
+    timeout: float,
+    memory_mb: int = 0,
+    processes: int = 1,
+) -> Iterator[Outcome[T, R]]:
     """``func(task)`` for each task in its own killable child, ``processes`` at a time.
 
     Outcomes are yielded in the order of ``tasks``. ``what`` names the stage in messages
@@ -91,8 +98,11 @@ def run_isolated(func: Callable[[T], R], tasks: Iterable[T], *, path_of: Callabl
 
     def start(task: T) -> None:
         parent, child = ctx.Pipe(duplex=False)
-        process = ctx.Process(target=_child_main, daemon=True,
-                              args=(func, task, path_of(task), child, parent, memory_mb))
+        process = ctx.Process(
+            target=_child_main,
+            daemon=True,
+            args=(func, task, path_of(task), child, parent, memory_mb),
+        )
         process.start()
         child.close()
         running.append(_Child(task, process, parent, time.monotonic()))
@@ -109,9 +119,14 @@ def run_isolated(func: Callable[[T], R], tasks: Iterable[T], *, path_of: Callabl
                     outcome = _receive(child, path_of, what)
                 elif now - child.started >= timeout:
                     child.process.kill()
-                    outcome = Outcome(child.task, error=BriefError(
-                        path_of(child.task), f"{what} took longer than {timeout:g} s "
-                        "(limits.parse_timeout); stopped"))
+                    outcome = Outcome(
+                        child.task,
+                        error=BriefError(
+                            path_of(child.task),
+                            f"{what} took longer than {timeout:g} s "
+                            "(limits.parse_timeout); stopped",
+                        ),
+                    )
                 else:
                     continue
                 outcome.seconds = now - child.started
@@ -128,11 +143,15 @@ def run_isolated(func: Callable[[T], R], tasks: Iterable[T], *, path_of: Callabl
             child.process.join()
 
 
-def call_isolated(func: Callable[[T], R], task: T, *, path: Path, what: str, timeout: float,
-                  memory_mb: int = 0) -> R:
+def call_isolated(
+    func: Callable[[T], R], task: T, *, path: Path, what: str, timeout: float, memory_mb: int = 0
+) -> R:
     """One task in a killable child; its error is raised as :class:`BriefError`."""
-    outcome = next(run_isolated(func, [task], path_of=lambda _t: path, what=what,
-                                timeout=timeout, memory_mb=memory_mb))
+    outcome = next(
+        run_isolated(
+            func, [task], path_of=lambda _t: path, what=what, timeout=timeout, memory_mb=memory_mb
+        )
+    )
     if outcome.error is not None:
         raise outcome.error
     return outcome.value  # type: ignore[return-value]
@@ -145,9 +164,13 @@ def _receive(child: _Child, path_of: Callable[[Any], Path], what: str) -> Outcom
         child.process.join(timeout=5)
         code = child.process.exitcode
         why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-        return Outcome(child.task, error=BriefError(
-            path_of(child.task), f"{what} stopped ({why}); out of memory? "
-            "(limits.worker_memory_mb)"))
+        return Outcome(
+            child.task,
+            error=BriefError(
+                path_of(child.task),
+                f"{what} stopped ({why}); out of memory? (limits.worker_memory_mb)",
+            ),
+        )
     for name, level, message in records:
         logging.getLogger(name).log(level, "%s", message)
     if status == "ok":
@@ -155,8 +178,14 @@ def _receive(child: _Child, path_of: Callable[[Any], Path], what: str) -> Outcom
     return Outcome(child.task, error=payload)
 
 
-def _child_main(func: Callable[[Any], Any], task: Any, path: Path, conn: Connection,
-                parent_end: Connection, memory_mb: int) -> None:
+def _child_main(
+    func: Callable[[Any], Any],
+    task: Any,
+    path: Path,
+    conn: Connection,
+    parent_end: Connection,
+    memory_mb: int,
+) -> None:
     parent_end.close()
     collect = _Collect()
     root = logging.getLogger()
@@ -171,12 +200,17 @@ def _child_main(func: Callable[[Any], Any], task: Any, path: Path, conn: Connect
     except BriefError as exc:
         result = ("error", exc)
     except RecursionError:
-        result = ("error", BriefError(path, "content is nested too deeply to read "
-                                      "(lists, quotes or brackets inside each other; "
-                                      "see limits.max_depth)"))
+        result = (
+            "error",
+            BriefError(
+                path,
+                "content is nested too deeply to read "
+                "(lists, quotes or brackets inside each other; "
+                "see limits.max_depth)",
+            ),
+        )
     except MemoryError:
-        result = ("error", BriefError(path, "ran out of memory "
-                                      "(limits.worker_memory_mb)"))
+        result = ("error", BriefError(path, "ran out of memory (limits.worker_memory_mb)"))
     except Exception as exc:  # a bug, but it must stay this brief's problem
         from . import errors
 
@@ -185,7 +219,5 @@ def _child_main(func: Callable[[Any], Any], task: Any, path: Path, conn: Connect
     try:
         conn.send((*result, collect.records))
     except Exception as exc:  # an unpicklable value: still this brief's error
-        conn.send(("error", BriefError(path, f"internal error: {exc!r}"),
-                   collect.records))
+        conn.send(("error", BriefError(path, f"internal error: {exc!r}"), collect.records))
     conn.close()
-

@@ -39,8 +39,25 @@ SHORT_LAST_WORD = 8
 #: Paragraphs shorter than this (in characters) fit on one line of body text.
 ONE_LINE = 60
 
-_BLOCKS = frozenset({"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-                     "dt", "dd", "figcaption", "caption"})
+_BLOCKS = frozenset(
+    {
+        "p",
+        "li",
+        "td",
+        "th",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "dt",
+        "dd",
+        "figcaption",
+        "caption",
+    }
+)
 _SKIP = frozenset({"code", "pre", "script", "style"})
 _OPEN, _CLOSE = "([{«“‘\"'", ")]}»”’\"'"
 _TRAILING = frozenset(",;:،؛")
@@ -181,8 +198,11 @@ def isolate(parent: ET.Element, own: str) -> None:
     for unit in units[at:]:
         _append(parent, unit)
     for child in parent:  # a mixed element (a link with Arabic and Latin words) gets its own
-        if child.tag not in _SKIP and child.get("dir") is None and len(_letters(
-                "".join(child.itertext()))) == 2:
+        if (
+            child.tag not in _SKIP
+            and child.get("dir") is None
+            and len(_letters("".join(child.itertext()))) == 2
+        ):
             isolate(child, own)
 
 
@@ -201,7 +221,7 @@ def tie_last_word(block: ET.Element) -> None:
     letters = [c for c in last if unicodedata.category(c).startswith("L")]
     if not sep or not head.strip() or len(letters) > SHORT_LAST_WORD:
         return
-    value = f"{head}\u00a0{last}" + text[len(text.rstrip()):]
+    value = f"{head}\u00a0{last}" + text[len(text.rstrip()) :]
     setattr(block if holder is None else holder, attr, value)
 
 
@@ -212,8 +232,9 @@ class BidiTreeprocessor(Treeprocessor):
 
     def run(self, root: ET.Element) -> None:
         for block in root.iter():
-            if block.tag not in _BLOCKS or any(c.tag in _BLOCKS or c.tag in ("ul", "ol")
-                                               for c in block):
+            if block.tag not in _BLOCKS or any(
+                c.tag in _BLOCKS or c.tag in ("ul", "ol") for c in block
+            ):
                 continue
             if block.tag == "p":
                 tie_last_word(block)

@@ -111,13 +111,20 @@ def _load_brief(path: Path, config: Config) -> Brief:
     known = set(config.audiences)
     for name in meta.audiences or []:
         if name not in known:
-            raise BriefError(path, f"unknown audience '{name}' (configured: "
-                             f"{', '.join(sorted(known))})", source.line_of(("audiences",)))
+            raise BriefError(
+                path,
+                f"unknown audience '{name}' (configured: {', '.join(sorted(known))})",
+                source.line_of(("audiences",)),
+            )
     for section in body.sections:
         for name in sorted(section.audiences or ()):
             if name not in known:
-                raise BriefError(path, f"unknown audience '{name}' in section mark (configured: "
-                                 f"{', '.join(sorted(known))})", section.line)
+                raise BriefError(
+                    path,
+                    f"unknown audience '{name}' in section mark (configured: "
+                    f"{', '.join(sorted(known))})",
+                    section.line,
+                )
     return Brief(source=source, meta=meta, body=body)
 
 
@@ -141,18 +148,28 @@ def find(config: Config, paths: Iterable[Path] = ()) -> tuple[list[Path], list[B
     kept = []
     for path in files:
         problem = slug_problem(slug_of(path))
-        if problem is None and path.absolute().is_relative_to(content) and \
-                leaves_folder(path, content):
-            problem = (f"{escape(str(path))} leads outside the content folder (a symlink to "
-                       f"{escape(str(path.resolve()))}); refused")
+        if (
+            problem is None
+            and path.absolute().is_relative_to(content)
+            and leaves_folder(path, content)
+        ):
+            problem = (
+                f"{escape(str(path))} leads outside the content folder (a symlink to "
+                f"{escape(str(path.resolve()))}); refused"
+            )
         if problem:
             errors.append(BriefError(path, problem))
         else:
             kept.append(path)
     clashes = _slug_clashes(kept, config)
-    errors += [BriefError(path, f"another brief has the same name {escape(slug_of(path))} "
-                          f"({other}); rename one: they would write the same PDFs")
-               for path, other in clashes.items()]
+    errors += [
+        BriefError(
+            path,
+            f"another brief has the same name {escape(slug_of(path))} "
+            f"({other}); rename one: they would write the same PDFs",
+        )
+        for path, other in clashes.items()
+    ]
     return [f for f in kept if f not in clashes], errors
 
 
@@ -161,11 +178,15 @@ def load_all(files: Iterable[Path], config: Config) -> tuple[list[Brief], list[B
     under ``limits.parse_timeout``); errors are collected, not raised."""
     briefs: list[Brief] = []
     errors: list[BriefError] = []
-    for outcome in run_isolated(lambda path: load_brief(path, config), list(files),
-                                path_of=lambda path: path, what="reading this brief",
-                                timeout=config.limits.parse_timeout,
-                                memory_mb=config.limits.worker_memory_mb,
-                                processes=default_jobs(config)):
+    for outcome in run_isolated(
+        lambda path: load_brief(path, config),
+        list(files),
+        path_of=lambda path: path,
+        what="reading this brief",
+        timeout=config.limits.parse_timeout,
+        memory_mb=config.limits.worker_memory_mb,
+        processes=default_jobs(config),
+    ):
         if outcome.error is not None:
             errors.append(outcome.error)
         else:
@@ -182,24 +203,33 @@ class Page:
     expected: tuple[tuple[str, str], ...]  # (section, text) the text-layer check looks for
 
 
-def write_pages(editions: list[Edition], config: Config, environments: dict) -> Iterator[
-        tuple[Edition, Page | None, BriefError | None]]:
+def write_pages(
+    editions: list[Edition], config: Config, environments: dict
+) -> Iterator[tuple[Edition, Page | None, BriefError | None]]:
     """The HTML of each edition (Jinja, figures, Markdown fields), each in its own killable
     process under ``limits.parse_timeout``: ``(edition, page, None)`` or ``(edition, None,
     error)``, in order. ``build`` and ``check`` share it, so check finds what build would."""
+
     def page(edition: Edition) -> Page:
         env = environments[edition.audience]
         env.used = {}
         with bounds.using(config.limits):
             html = render_html(edition.brief, config, edition.audience, env)
-        return Page(html, tuple(sorted(env.used)),
-                    tuple(visible_blocks(html)) if config.build.text_check else ())
+        return Page(
+            html,
+            tuple(sorted(env.used)),
+            tuple(visible_blocks(html)) if config.build.text_check else (),
+        )
 
-    for outcome in run_isolated(page, editions, path_of=lambda e: e.brief.source.path,
-                                what="writing the HTML of this edition",
-                                timeout=config.limits.parse_timeout,
-                                memory_mb=config.limits.worker_memory_mb,
-                                processes=default_jobs(config)):
+    for outcome in run_isolated(
+        page,
+        editions,
+        path_of=lambda e: e.brief.source.path,
+        what="writing the HTML of this edition",
+        timeout=config.limits.parse_timeout,
+        memory_mb=config.limits.worker_memory_mb,
+        processes=default_jobs(config),
+    ):
         yield outcome.task, outcome.value, outcome.error
 
 
@@ -240,8 +270,10 @@ def plan(briefs: list[Brief], config: Config, out_dir: Path) -> list[Edition]:
             rel = config.paths.output_name.format(slug=brief.slug, audience=name)
             output = inside(out_dir, rel)
             if output is None:
-                raise BriefError(brief.source.path, f"output {escape(rel)} would leave the "
-                                 "output folder; rename the brief")
+                raise BriefError(
+                    brief.source.path,
+                    f"output {escape(rel)} would leave the output folder; rename the brief",
+                )
             editions.append(Edition(brief, name, output))
     check_unique([(e.output, e.name) for e in editions])
     return editions
@@ -273,28 +305,48 @@ def build(
     out_dir = out_dir or config.output_dir
     unknown = sorted(set(audiences or ()) - set(config.audiences))
     if unknown:
-        raise BriefError(config.root / "briefing.toml", f"unknown audience "
-                         f"{', '.join(map(repr, unknown))} (configured: "
-                         f"{', '.join(sorted(config.audiences))})")
+        raise BriefError(
+            config.root / "briefing.toml",
+            f"unknown audience "
+            f"{', '.join(map(repr, unknown))} (configured: "
+            f"{', '.join(sorted(config.audiences))})",
+        )
     with output_lock(out_dir, wait=wait):
-        report = _build_locked(config, list(paths), out_dir, force=force,
-                               jobs=jobs or default_jobs(config), scheduler=scheduler,
-                               on_result=on_result, on_plan=on_plan,
-                               wanted=frozenset(audiences or config.audiences))
+        report = _build_locked(
+            config,
+            list(paths),
+            out_dir,
+            force=force,
+            jobs=jobs or default_jobs(config),
+            scheduler=scheduler,
+            on_result=on_result,
+            on_plan=on_plan,
+            wanted=frozenset(audiences or config.audiences),
+        )
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bool, jobs: int,
-                  scheduler: str | None, on_result: Callable[[Result], None] | None,
-                  on_plan: Callable[[int], None] | None, wanted: frozenset[str]) -> Report:
+def _build_locked(
+    config: Config,
+    paths: list[Path],
+    out_dir: Path,
+    *,
+    force: bool,
+    jobs: int,
+    scheduler: str | None,
+    on_result: Callable[[Result], None] | None,
+    on_plan: Callable[[int], None] | None,
+    wanted: frozenset[str],
+) -> Report:
     report = Report()
     cache = Cache.load(out_dir, _stamp())
     environments = {name: make_environment(config, name) for name in config.audiences}
     resolvers = {name: _resolver(env, cache) for name, env in environments.items()}
     config_keys = {name: _config_key(config, name) for name in config.audiences}
-    plan_key = digest_json([config.paths.output_name, out_dir.resolve().as_posix(),
-                            sorted(config_keys.items())])
+    plan_key = digest_json(
+        [config.paths.output_name, out_dir.resolve().as_posix(), sorted(config_keys.items())]
+    )
 
     def emit(result: Result) -> None:
         report.results.append(result)
@@ -306,13 +358,19 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
 
     def is_fresh(output: Path, digest: str, audience: str) -> bool:
         rel = _rel(output, out_dir)
-        return not force and cache.fresh(rel, key_of(digest, audience), resolvers[audience],
-                                         output)
+        return not force and cache.fresh(rel, key_of(digest, audience), resolvers[audience], output)
 
     def skipped(name: str, source: Path, output: Path) -> Result:
         entry = cache.entries[_rel(output, out_dir)]
-        return Result(name, source, output, "skipped", pages=entry.get("pages"),
-                      fidelity=entry.get("fidelity"), sha256=entry.get("sha256"))
+        return Result(
+            name,
+            source,
+            output,
+            "skipped",
+            pages=entry.get("pages"),
+            fidelity=entry.get("fidelity"),
+            sha256=entry.get("sha256"),
+        )
 
     # 1. Briefs whose bytes, plan and outputs are all unchanged are not even parsed: that is
     #    what keeps a no-op rebuild of a large catalogue well under a second.
@@ -324,10 +382,17 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
         rel = _rel(path, config.root)
         record = cache.sources.get(rel)
         digest = _digest(path)
-        if record and digest and record.get("digest") == digest and \
-                record.get("plan") == plan_key and all(
-                    inside(out_dir, out) is not None and is_fresh(out_dir / out, digest, aud)
-                    for out, aud in record["outputs"] if aud in wanted):
+        if (
+            record
+            and digest
+            and record.get("digest") == digest
+            and record.get("plan") == plan_key
+            and all(
+                inside(out_dir, out) is not None and is_fresh(out_dir / out, digest, aud)
+                for out, aud in record["outputs"]
+                if aud in wanted
+            )
+        ):
             unchanged.add(rel)
             for out, aud in record["outputs"]:
                 if aud in wanted:
@@ -344,9 +409,12 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
     for brief in briefs:
         rel = _rel(brief.source.path, config.root)
         cache.sources[rel] = {
-            "digest": brief.source.digest, "plan": plan_key,
-            "outputs": [[_rel(e.output, out_dir), e.audience] for e in editions
-                        if e.brief is brief]}
+            "digest": brief.source.digest,
+            "plan": plan_key,
+            "outputs": [
+                [_rel(e.output, out_dir), e.audience] for e in editions if e.brief is brief
+            ],
+        }
     stale = []
     for edition in (e for e in editions if e.audience in wanted):
         if is_fresh(edition.output, edition.brief.source.digest, edition.audience):
@@ -363,24 +431,43 @@ def _build_locked(config: Config, paths: list[Path], out_dir: Path, *, force: bo
     def make_jobs() -> Iterator[RenderJob]:
         for edition, page, error in write_pages(stale, config, environments):
             if page is None:
-                emit(Result(edition.name, edition.brief.source.path, edition.output, "failed",
-                            error=error))
+                emit(
+                    Result(
+                        edition.name,
+                        edition.brief.source.path,
+                        edition.output,
+                        "failed",
+                        error=error,
+                    )
+                )
                 continue
             templates = {n: resolvers[edition.audience](n) or "" for n in page.templates}
             logos = _logos_shown(page.html, config)
-            job = _job(edition, page.html, config, remote=scheduler is not None, logos=logos,
-                       expected=page.expected)
-            by_name[job.name] = (edition, key_of(edition.brief.source.digest, edition.audience),
-                                 templates, logos)
+            job = _job(
+                edition,
+                page.html,
+                config,
+                remote=scheduler is not None,
+                logos=logos,
+                expected=page.expected,
+            )
+            by_name[job.name] = (
+                edition,
+                key_of(edition.brief.source.digest, edition.audience),
+                templates,
+                logos,
+            )
             yield job
 
     if scheduler:
-        results = run_dask(make_jobs(), scheduler=scheduler,
-                           timeout=config.limits.render_timeout)
+        results = run_dask(make_jobs(), scheduler=scheduler, timeout=config.limits.render_timeout)
     else:
-        results = run_local(make_jobs(), processes=jobs,
-                            timeout=config.limits.render_timeout,
-                            memory_mb=config.limits.worker_memory_mb)
+        results = run_local(
+            make_jobs(),
+            processes=jobs,
+            timeout=config.limits.render_timeout,
+            memory_mb=config.limits.worker_memory_mb,
+        )
     for job_result in results:
         edition, key, templates, logos = by_name[job_result.name]
         emit(_publish(job_result, edition, key, templates, cache, out_dir, config, logos))
@@ -398,8 +485,11 @@ def inside(out_dir: Path, rel: str) -> Path | None:
     if not rel or rel.startswith("/") or "\\" in rel or "\x00" in rel:
         return None
     parts = rel.split("/")
-    if any(p in ("", ".", "..") for p in parts) or parts[0] in (MANIFEST_NAME, LOCK_NAME,
-                                                                  CACHE_NAME):
+    if any(p in ("", ".", "..") for p in parts) or parts[0] in (
+        MANIFEST_NAME,
+        LOCK_NAME,
+        CACHE_NAME,
+    ):
         return None
     path = out_dir / rel
     try:
@@ -421,8 +511,13 @@ def _slug_clashes(files: list[Path], config: Config) -> dict[Path, Path]:
     for real in sorted(everyone):
         by_slug.setdefault(slug_of(real), []).append(real)
     asked = {f.resolve() for f in files}
-    return {everyone[real]: everyone[next(o for o in group if o != real)]
-            for group in by_slug.values() if len(group) > 1 for real in group if real in asked}
+    return {
+        everyone[real]: everyone[next(o for o in group if o != real)]
+        for group in by_slug.values()
+        if len(group) > 1
+        for real in group
+        if real in asked
+    }
 
 
 def _remove_leftovers(out_dir: Path) -> None:
@@ -442,12 +537,21 @@ def _digest(path: Path) -> str | None:
         return None
 
 
-def _publish(job_result: JobResult, edition: Edition, key: str, templates: dict[str, str],
-             cache: Cache, out_dir: Path, config: Config, logos: list[Path]) -> Result:
+def _publish(
+    job_result: JobResult,
+    edition: Edition,
+    key: str,
+    templates: dict[str, str],
+    cache: Cache,
+    out_dir: Path,
+    config: Config,
+    logos: list[Path],
+) -> Result:
     """Write one finished PDF in place and record it; a failure leaves the old PDF alone."""
     brief = edition.brief
-    result = Result(edition.name, brief.source.path, edition.output, "failed",
-                    seconds=job_result.seconds)
+    result = Result(
+        edition.name, brief.source.path, edition.output, "failed", seconds=job_result.seconds
+    )
     error = job_result.brief_error()
     if error is None and job_result.pdf is not None:
         try:
@@ -459,29 +563,54 @@ def _publish(job_result: JobResult, edition: Edition, key: str, templates: dict[
         return result
     result.status, result.pages = "built", job_result.pages
     result.sha256, result.fidelity = job_result.sha256, job_result.fidelity
-    if job_result.fidelity_missing or (job_result.fidelity is not None
-                                       and job_result.fidelity < config.build.min_fidelity):
+    if job_result.fidelity_missing or (
+        job_result.fidelity is not None and job_result.fidelity < config.build.min_fidelity
+    ):
         missing = job_result.fidelity_missing
-        log.warning("%s: text layer of edition '%s': %d phrase%s not found as written "
-                    "by any reader checked (words found: %.1f%%)%s%s", brief.source.path,
-                    edition.audience, len(missing), "" if len(missing) == 1 else "s",
-                    100 * (job_result.fidelity or 0), "; " if missing else "",
-                    "; ".join(missing[:5]))
+        log.warning(
+            "%s: text layer of edition '%s': %d phrase%s not found as written "
+            "by any reader checked (words found: %.1f%%)%s%s",
+            brief.source.path,
+            edition.audience,
+            len(missing),
+            "" if len(missing) == 1 else "s",
+            100 * (job_result.fidelity or 0),
+            "; " if missing else "",
+            "; ".join(missing[:5]),
+        )
     rel = _rel(edition.output, out_dir)
     previous = cache.entries.get(rel, {})
     built_at = previous.get("built_at") if previous.get("sha256") == result.sha256 else None
-    cache.record(rel, key, sha256=result.sha256 or "", templates=templates,
-                 files=[brief.source.path.resolve().as_posix(), *job_result.served,
-                        *_font_files(config), *(p.as_posix() for p in logos)],
-                 facts={"source": _rel(brief.source.path, config.root),
-                        "audience": edition.audience, "pages": result.pages,
-                        "fidelity": None if result.fidelity is None else round(result.fidelity, 4),
-                        "built_at": built_at or _now()})
+    cache.record(
+        rel,
+        key,
+        sha256=result.sha256 or "",
+        templates=templates,
+        files=[
+            brief.source.path.resolve().as_posix(),
+            *job_result.served,
+            *_font_files(config),
+            *(p.as_posix() for p in logos),
+        ],
+        facts={
+            "source": _rel(brief.source.path, config.root),
+            "audience": edition.audience,
+            "pages": result.pages,
+            "fidelity": None if result.fidelity is None else round(result.fidelity, 4),
+            "built_at": built_at or _now(),
+        },
+    )
     return result
 
 
-def _remove_stale(cache: Cache, current: set[str], out_dir: Path, config: Config,
-                  emit: Callable[[Result], None], wanted: frozenset[str]) -> None:
+def _remove_stale(
+    cache: Cache,
+    current: set[str],
+    out_dir: Path,
+    config: Config,
+    emit: Callable[[Result], None],
+    wanted: frozenset[str],
+) -> None:
     """Remove outputs whose brief or audience is gone — never those of a brief that failed,
     nor those of briefs or audiences this build was not asked about (``briefing build one.md``,
     ``--audience full``).
@@ -501,8 +630,12 @@ def _remove_stale(cache: Cache, current: set[str], out_dir: Path, config: Config
             continue  # another edition than the ones asked for
         path = inside(out_dir, rel)
         if path is None or not rel.endswith(".pdf"):
-            log.warning("%s: build cache names %s as an output, outside the output folder or "
-                        "not a PDF; not removed", out_dir / CACHE_NAME, escape(rel))
+            log.warning(
+                "%s: build cache names %s as an output, outside the output folder or "
+                "not a PDF; not removed",
+                out_dir / CACHE_NAME,
+                escape(rel),
+            )
             del cache.entries[rel]
             continue
         try:
@@ -522,13 +655,21 @@ def write_manifest(out_dir: Path, cache: Cache) -> None:
     """``manifest.json``: every output with its facts, sorted, written atomically and last."""
     outputs = []
     for rel, entry in sorted(cache.entries.items()):
-        outputs.append({"path": rel, "source": entry.get("source"),
-                        "audience": entry.get("audience"), "sha256": entry.get("sha256"),
-                        "pages": entry.get("pages"), "text_fidelity": entry.get("fidelity"),
-                        "built_at": entry.get("built_at")})
+        outputs.append(
+            {
+                "path": rel,
+                "source": entry.get("source"),
+                "audience": entry.get("audience"),
+                "sha256": entry.get("sha256"),
+                "pages": entry.get("pages"),
+                "text_fidelity": entry.get("fidelity"),
+                "built_at": entry.get("built_at"),
+            }
+        )
     data = {"generator": f"briefing {_version()}", "outputs": outputs}
-    atomic_write(out_dir / MANIFEST_NAME,
-                 (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
+    atomic_write(
+        out_dir / MANIFEST_NAME, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+    )
 
 
 @contextmanager
@@ -544,10 +685,14 @@ def output_lock(out_dir: Path, *, wait: bool) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if not wait:
-                raise BriefError(out_dir, "another build is running on this output folder; "
-                                 "try again when it has finished") from None
-            log.warning("%s: another build is running on this output folder; waiting for it",
-                        out_dir)
+                raise BriefError(
+                    out_dir,
+                    "another build is running on this output folder; "
+                    "try again when it has finished",
+                ) from None
+            log.warning(
+                "%s: another build is running on this output folder; waiting for it", out_dir
+            )
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -555,9 +700,15 @@ def output_lock(out_dir: Path, *, wait: bool) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _job(edition: Edition, html: str, config: Config, *, remote: bool,
-         logos: Iterable[Path] = (),
-         expected: tuple[tuple[str, str], ...] = ()) -> RenderJob:
+def _job(
+    edition: Edition,
+    html: str,
+    config: Config,
+    *,
+    remote: bool,
+    logos: Iterable[Path] = (),
+    expected: tuple[tuple[str, str], ...] = (),
+) -> RenderJob:
     brief = edition.brief
     if remote:  # a remote worker cannot read the project's files: logos go inside the HTML
         for logo in logos:
@@ -578,18 +729,23 @@ def _job(edition: Edition, html: str, config: Config, *, remote: bool,
         max_resource_bytes=config.limits.max_resource_bytes,
         max_image_pixels=config.limits.max_image_pixels,
         max_pages=audience.max_pages,
-        expected=(expected or tuple(visible_blocks(html))) if config.build.text_check
-        else None,
+        expected=(expected or tuple(visible_blocks(html))) if config.build.text_check else None,
         min_fidelity=config.build.min_fidelity,
-        bundle=(bundle_folder(brief.source.own_folder, config.limits.max_resource_bytes)
-                if brief.source.own_folder else {}) if remote else None,
+        bundle=(
+            bundle_folder(brief.source.own_folder, config.limits.max_resource_bytes)
+            if brief.source.own_folder
+            else {}
+        )
+        if remote
+        else None,
     )
 
 
 def _logos_shown(html: str, config: Config) -> list[Path]:
     """The configured logo files this edition's HTML shows (absolute, resolved)."""
-    logos = {config.branding.logo} | {a.branding.logo for a in config.audiences.values()
-                                       if a.branding is not None}
+    logos = {config.branding.logo} | {
+        a.branding.logo for a in config.audiences.values() if a.branding is not None
+    }
     paths = sorted((config.root / logo).resolve() for logo in logos if logo)
     return [p for p in paths if p.as_uri() in html]
 
@@ -600,9 +756,9 @@ def _resolver(env, cache: Cache) -> Callable[[str], str | None]:
     def resolve(name: str) -> str | None:
         if name not in memo:
             filename = env.loader.resolve(env, name)
-            memo[name] = None if filename is None else \
-                f"{filename}:{cache.hashes.digest(filename)}"
+            memo[name] = None if filename is None else f"{filename}:{cache.hashes.digest(filename)}"
         return memo[name]
+
     return resolve
 
 
@@ -610,8 +766,11 @@ def _font_files(config: Config) -> list[str]:
     """Every edition depends on the fonts folder. Not left to ``served``: a worker's one
     FontConfiguration fetches each font once, so only its first document reports them."""
     try:
-        return sorted(p.resolve().as_posix() for p in config.fonts_dir.iterdir()
-                      if p.suffix.lower() in {".ttf", ".otf", ".woff", ".woff2"})
+        return sorted(
+            p.resolve().as_posix()
+            for p in config.fonts_dir.iterdir()
+            if p.suffix.lower() in {".ttf", ".otf", ".woff", ".woff2"}
+        )
     except OSError:
         return []
 

@@ -89,15 +89,22 @@ class Cache:
     def save(self) -> None:
         used = {p for e in self.entries.values() for p in e.get("files", {})}
         files = {p: v for p, v in self.hashes.known.items() if p in used}
-        data = {"version": CACHE_VERSION, "stamp": self.stamp, "entries": self.entries,
-                "sources": self.sources, "files": files}
-        atomic_write(self.path, json.dumps(data, ensure_ascii=False, indent=1,
-                                           sort_keys=True).encode())
+        data = {
+            "version": CACHE_VERSION,
+            "stamp": self.stamp,
+            "entries": self.entries,
+            "sources": self.sources,
+            "files": files,
+        }
+        atomic_write(
+            self.path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode()
+        )
 
     # -------------------------------------------------------------------------- checks
 
-    def fresh(self, output: str, key: str, resolve: Callable[[str], str | None],
-              out_file: Path) -> bool:
+    def fresh(
+        self, output: str, key: str, resolve: Callable[[str], str | None], out_file: Path
+    ) -> bool:
         """Is the recorded output for ``key`` still what a render would produce?
 
         ``resolve(name)`` gives the current ``path:sha256`` of a template name for the edition.
@@ -111,8 +118,16 @@ class Cache:
             return False
         return all(self.hashes.digest(p) == sha for p, sha in entry.get("files", {}).items())
 
-    def record(self, output: str, key: str, *, sha256: str, templates: dict[str, str],
-               files: list[str], facts: dict[str, Any]) -> None:
+    def record(
+        self,
+        output: str,
+        key: str,
+        *,
+        sha256: str,
+        templates: dict[str, str],
+        files: list[str],
+        facts: dict[str, Any],
+    ) -> None:
         self.entries[output] = {
             "key": key,
             "sha256": sha256,
@@ -126,22 +141,34 @@ def _check_shape(data: dict[str, Any]) -> None:
     """Valid JSON of the wrong shape (hand-edited, or from a broken tool) is discarded whole:
     the build trusts every field it reads from here. Output paths are checked again where they
     are used (they must stay inside the output folder)."""
+
     def fail(what: str) -> None:
         raise ValueError(f"{what} has the wrong shape")
 
     entries, sources, files = data["entries"], data.get("sources", {}), data.get("files", {})
     if not isinstance(entries, dict) or not all(
-            isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("key"), str)
-            and isinstance(v.get("files", {}), dict) and isinstance(v.get("templates", {}), dict)
-            for k, v in entries.items()):
+        isinstance(k, str)
+        and isinstance(v, dict)
+        and isinstance(v.get("key"), str)
+        and isinstance(v.get("files", {}), dict)
+        and isinstance(v.get("templates", {}), dict)
+        for k, v in entries.items()
+    ):
         fail("'entries'")
     if not isinstance(sources, dict) or not all(
-            isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("outputs"), list)
-            and all(isinstance(o, list) and len(o) == 2 and all(isinstance(x, str) for x in o)
-                    for o in v["outputs"]) for k, v in sources.items()):
+        isinstance(k, str)
+        and isinstance(v, dict)
+        and isinstance(v.get("outputs"), list)
+        and all(
+            isinstance(o, list) and len(o) == 2 and all(isinstance(x, str) for x in o)
+            for o in v["outputs"]
+        )
+        for k, v in sources.items()
+    ):
         fail("'sources'")
     if not isinstance(files, dict) or not all(
-            isinstance(v, list) and len(v) == 3 for v in files.values()):
+        isinstance(v, list) and len(v) == 3 for v in files.values()
+    ):
         fail("'files'")
 
 

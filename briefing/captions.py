@@ -33,7 +33,7 @@ def _label(text: str, kind: str) -> tuple[str, str | None]:
     match = _LABEL.search(text)
     if not match or match["kind"] != kind:
         return text, None
-    return text[:match.start()], f"{kind}-{match['name']}"
+    return text[: match.start()], f"{kind}-{match['name']}"
 
 
 def _figure(p: ET.Element) -> ET.Element | None:
@@ -116,8 +116,7 @@ class CaptionTreeprocessor(Treeprocessor):
                     if figure is not None:
                         _replace(parent, child, figure)
                         continue
-                if child.tag == "table" and i + 1 < len(children) and \
-                        children[i + 1].tag == "p":
+                if child.tag == "table" and i + 1 < len(children) and children[i + 1].tag == "p":
                     figure = _table_caption(child, children[i + 1])
                     if figure is not None:
                         parent.remove(children[i + 1])

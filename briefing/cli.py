@@ -14,8 +14,9 @@ def _setup_logging(quiet: bool, verbose: bool = False) -> None:
     from . import errors
 
     errors.VERBOSE = verbose  # long messages in full (a refused data: URL, a library's error)
-    logging.basicConfig(level=logging.ERROR if quiet else logging.WARNING,
-                        format="%(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.ERROR if quiet else logging.WARNING, format="%(message)s", stream=sys.stderr
+    )
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
 
@@ -37,30 +38,55 @@ def main() -> None:
     """Arabic right-to-left policy-brief PDFs from Markdown + YAML."""
 
 
-VERBOSE = click.option("-v", "--verbose", is_flag=True,
-                       help="Print long error messages in full.")
-ROOT = click.option("--root", type=click.Path(path_type=Path, file_okay=False),
-                    default=Path("."), show_default=True,
-                    help="Project folder (with briefing.toml, content/, templates/).")
+VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Print long error messages in full.")
+ROOT = click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Project folder (with briefing.toml, content/, templates/).",
+)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(path_type=Path),
-              help="Output folder (default: dist/, or paths.output in briefing.toml).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Output folder (default: dist/, or paths.output in briefing.toml).",
+)
 @ROOT
 @click.option("--force", is_flag=True, help="Rebuild everything, even unchanged outputs.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: cores).")
-@click.option("--scheduler", metavar="tcp://HOST:PORT",
-              help="Render on a Dask distributed cluster instead of local processes.")
-@click.option("-a", "--audience", "audiences", multiple=True, metavar="NAME",
-              help="Build only this edition (repeatable; default: every audience).")
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    help="Render on a Dask distributed cluster instead of local processes.",
+)
+@click.option(
+    "-a",
+    "--audience",
+    "audiences",
+    multiple=True,
+    metavar="NAME",
+    help="Build only this edition (repeatable; default: every audience).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the final line.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @VERBOSE
-def build(paths: tuple[Path, ...], out_dir: Path | None, root: Path, force: bool,
-          jobs: int | None, scheduler: str | None, audiences: tuple[str, ...], quiet: bool,
-          as_json: bool, verbose: bool) -> None:
+def build(
+    paths: tuple[Path, ...],
+    out_dir: Path | None,
+    root: Path,
+    force: bool,
+    jobs: int | None,
+    scheduler: str | None,
+    audiences: tuple[str, ...],
+    quiet: bool,
+    as_json: bool,
+    verbose: bool,
+) -> None:
     """Build every brief under content/ (or the given files) into PDFs, only what changed."""
     from .progress import run_build
 
@@ -70,9 +96,20 @@ def build(paths: tuple[Path, ...], out_dir: Path | None, root: Path, force: bool
     if unknown:  # a usage error (exit 2), before anything is read or written
         raise click.BadParameter(
             f"unknown audience {', '.join(map(repr, unknown))} (configured: "
-            f"{', '.join(sorted(config.audiences))})", param_hint="'--audience'")
-    ok = run_build(config, paths, out_dir=out_dir, force=force, jobs=jobs, scheduler=scheduler,
-                   quiet=quiet, as_json=as_json, audiences=audiences or None)
+            f"{', '.join(sorted(config.audiences))})",
+            param_hint="'--audience'",
+        )
+    ok = run_build(
+        config,
+        paths,
+        out_dir=out_dir,
+        force=force,
+        jobs=jobs,
+        scheduler=scheduler,
+        quiet=quiet,
+        as_json=as_json,
+        audiences=audiences or None,
+    )
     sys.exit(0 if ok else 1)
 
 
@@ -90,8 +127,9 @@ def check(paths: tuple[Path, ...], root: Path, verbose: bool) -> None:
     ok, editions, errors = check_all(config, paths)
     for error in errors:
         click.echo(str(error), err=True)
-    click.echo(f"{plural(ok, 'brief')} ok ({plural(editions, 'edition')}), "
-               f"{len(errors)} with errors")
+    click.echo(
+        f"{plural(ok, 'brief')} ok ({plural(editions, 'edition')}), {len(errors)} with errors"
+    )
     sys.exit(1 if errors else 0)
 
 
@@ -153,8 +191,10 @@ def import_(docx: Path, slug: str | None, audiences: str | None, force: bool, ro
         click.echo(f"{docx}: {line}", err=True)
     for line in result.warnings:
         click.echo(f"{docx}: warning: {line}", err=True)
-    click.echo(f"wrote {result.path} ({result.notes} footnotes, {result.images} images, "
-               f"{len(result.warnings)} warnings)")
+    click.echo(
+        f"wrote {result.path} ({result.notes} footnotes, {result.images} images, "
+        f"{len(result.warnings)} warnings)"
+    )
 
 
 @main.command()
@@ -175,8 +215,9 @@ def new(slug: str, root: Path) -> None:
 
 
 @main.command()
-@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False),
-                default=Path("."))
+@click.argument(
+    "directory", required=False, type=click.Path(path_type=Path, file_okay=False), default=Path(".")
+)
 def init(directory: Path) -> None:
     """Start a project: briefing.toml, content/ with one brief, templates/."""
     from .errors import BriefError

@@ -26,15 +26,46 @@ DRAW_FIRST_LINE_PARAMS = ["stream", "textbox", "text_overflow", "block_ellipsis"
 #: ``weasyprint.pdf.fonts.build_fonts_dictionary`` (looked up by ``weasyprint.pdf``).
 BUILD_FONTS_PARAMS = ["pdf", "fonts", "compress", "subset", "options"]
 #: ``weasyprint.pdf.fonts._build_vector_font_dictionary``.
-VECTOR_FONT_PARAMS = ["font_dictionary", "pdf", "font", "widths", "compress", "reference",
-                      "pdf_version"]
+VECTOR_FONT_PARAMS = [
+    "font_dictionary",
+    "pdf",
+    "font",
+    "widths",
+    "compress",
+    "reference",
+    "pdf_version",
+]
 #: Attributes of ``weasyprint.pdf.fonts.Font`` the text layer reads or replaces.
-FONT_ATTRIBUTES = ("to_unicode", "widths", "hash", "bitmap", "png", "svg", "colr", "hb_font",
-                   "glyph_count", "missing", "file_content", "upem", "index")
+FONT_ATTRIBUTES = (
+    "to_unicode",
+    "widths",
+    "hash",
+    "bitmap",
+    "png",
+    "svg",
+    "colr",
+    "hb_font",
+    "glyph_count",
+    "missing",
+    "file_content",
+    "upem",
+    "index",
+)
 #: Methods of ``weasyprint.pdf.stream.Stream`` (pydyf) the text layer emits with.
-STREAM_METHODS = ("show_text", "set_text_rise", "set_font_size", "set_text_matrix", "add_font",
-                  "set_text_rendering", "begin_text", "end_text", "push_state", "pop_state",
-                  "transform", "draw_x_object")
+STREAM_METHODS = (
+    "show_text",
+    "set_text_rise",
+    "set_font_size",
+    "set_text_matrix",
+    "add_font",
+    "set_text_rendering",
+    "begin_text",
+    "end_text",
+    "push_state",
+    "pop_state",
+    "transform",
+    "draw_x_object",
+)
 
 
 class UnsupportedWeasyPrint(RuntimeError):
@@ -62,32 +93,51 @@ def check() -> None:
     if major not in SUPPORTED_MAJOR:
         raise UnsupportedWeasyPrint(
             f"briefing: WeasyPrint {version} is not supported (tested: "
-            f"{', '.join(TESTED_VERSIONS)}); briefing/compat.py lists the internals to re-check.")
+            f"{', '.join(TESTED_VERSIONS)}); briefing/compat.py lists the internals to re-check."
+        )
     problems: list[str] = []
     draw_text, fonts, stream, tags, pdf_module = _modules()
-    for module, name, params in ((draw_text, "draw_first_line", DRAW_FIRST_LINE_PARAMS),
-                                 (fonts, "build_fonts_dictionary", BUILD_FONTS_PARAMS),
-                                 (fonts, "_build_vector_font_dictionary", VECTOR_FONT_PARAMS)):
+    for module, name, params in (
+        (draw_text, "draw_first_line", DRAW_FIRST_LINE_PARAMS),
+        (fonts, "build_fonts_dictionary", BUILD_FONTS_PARAMS),
+        (fonts, "_build_vector_font_dictionary", VECTOR_FONT_PARAMS),
+    ):
         function = getattr(module, name, None)
         if not callable(function):
             problems.append(f"{module.__name__}.{name} is gone")
         elif _params(function) != params:
-            problems.append(f"{module.__name__}.{name}{tuple(_params(function))} "
-                            f"(expected {tuple(params)})")
+            problems.append(
+                f"{module.__name__}.{name}{tuple(_params(function))} (expected {tuple(params)})"
+            )
     if "build_fonts_dictionary" not in vars(pdf_module):
         problems.append("weasyprint.pdf no longer imports build_fonts_dictionary")
     source = inspect.getsource(fonts.Font.__init__)
-    problems += [f"Font.{name}" for name in FONT_ATTRIBUTES
-                 if f"self.{name}" not in source and not hasattr(fonts.Font, name)]
+    problems += [
+        f"Font.{name}"
+        for name in FONT_ATTRIBUTES
+        if f"self.{name}" not in source and not hasattr(fonts.Font, name)
+    ]
     if not callable(getattr(fonts.Font, "subset", None)):
         problems.append("Font.subset")
-    problems += [f"Stream.{name}" for name in STREAM_METHODS
-                 if not callable(getattr(stream.Stream, name, None))]
-    drawing = inspect.getsource(getattr(draw_text.draw_first_line, "__wrapped__",
-                                        draw_text.draw_first_line))
-    problems += [f"draw_first_line no longer calls {needle}" for needle in (
-        "stream.show_text(", "stream.set_text_rise(", "stream.set_font_size(",
-        "stream.set_text_matrix(", "font.to_unicode[") if needle not in drawing]
+    problems += [
+        f"Stream.{name}"
+        for name in STREAM_METHODS
+        if not callable(getattr(stream.Stream, name, None))
+    ]
+    drawing = inspect.getsource(
+        getattr(draw_text.draw_first_line, "__wrapped__", draw_text.draw_first_line)
+    )
+    problems += [
+        f"draw_first_line no longer calls {needle}"
+        for needle in (
+            "stream.show_text(",
+            "stream.set_text_rise(",
+            "stream.set_font_size(",
+            "stream.set_text_matrix(",
+            "font.to_unicode[",
+        )
+        if needle not in drawing
+    ]
     if "draw_first_line(" not in inspect.getsource(draw_text.draw_text):
         problems.append("draw_text no longer calls draw_first_line")
     if not callable(getattr(tags, "_build_box_tree", None)):
@@ -98,7 +148,8 @@ def check() -> None:
     if problems:
         raise UnsupportedWeasyPrint(
             f"briefing: WeasyPrint {version} changed internals briefing relies on: "
-            f"{'; '.join(problems)}.")
+            f"{'; '.join(problems)}."
+        )
 
 
 def _modules() -> tuple[ModuleType, ModuleType, ModuleType, ModuleType, ModuleType]:
@@ -142,8 +193,11 @@ def hook_draw_first_line(make: Callable[[Any], Any]) -> None:
     _hook(_modules()[0], "draw_first_line", make)
 
 
-def hook_fonts(make_build: Callable[[Any], Any], make_vector: Callable[[Any], Any],
-               make_subset: Callable[[Any], Any]) -> None:
+def hook_fonts(
+    make_build: Callable[[Any], Any],
+    make_vector: Callable[[Any], Any],
+    make_subset: Callable[[Any], Any],
+) -> None:
     """Wrap how font dictionaries are written and fonts subset (for the text layer's CIDs).
 
     ``weasyprint.pdf`` imported ``build_fonts_dictionary`` by name, so the wrapper replaces it
@@ -166,8 +220,14 @@ def unhook_text_layer() -> None:
 
 def text_layer_hooked() -> bool:
     draw_text, fonts, _, _, pdf_module = _modules()
-    return all((hooked(draw_text, "draw_first_line"), hooked(pdf_module, "build_fonts_dictionary"),
-                hooked(fonts, "_build_vector_font_dictionary"), hooked(fonts.Font, "subset")))
+    return all(
+        (
+            hooked(draw_text, "draw_first_line"),
+            hooked(pdf_module, "build_fonts_dictionary"),
+            hooked(fonts, "_build_vector_font_dictionary"),
+            hooked(fonts.Font, "subset"),
+        )
+    )
 
 
 def hook_tag_builder(make: Callable[[Any], Any]) -> None:
@@ -176,8 +236,9 @@ def hook_tag_builder(make: Callable[[Any], Any]) -> None:
     _hook(_modules()[3], "_build_box_tree", make)
 
 
-def replace_source_line(function: Callable[..., Any], namespace: dict[str, Any], old: str,
-                        new: str) -> Any:
+def replace_source_line(
+    function: Callable[..., Any], namespace: dict[str, Any], old: str, new: str
+) -> Any:
     """``function`` recompiled in ``namespace`` with its one line ``old`` replaced by ``new``.
 
     For the two layout decisions :mod:`briefing.layoutfix` changes inside WeasyPrint functions
@@ -189,7 +250,8 @@ def replace_source_line(function: Callable[..., Any], namespace: dict[str, Any],
     if source.count(old) != 1:
         raise UnsupportedWeasyPrint(
             f"briefing: {old!r} not found in WeasyPrint {weasyprint_version()}'s "
-            f"{function.__qualname__}; briefing/layoutfix.py is written for WeasyPrint 70")
+            f"{function.__qualname__}; briefing/layoutfix.py is written for WeasyPrint 70"
+        )
     code = compile(source.replace(old, new), inspect.getsourcefile(function) or "?", "exec")
     scope: dict[str, Any] = {}
     exec(code, namespace, scope)
@@ -200,6 +262,7 @@ def replace_source_line(function: Callable[..., Any], namespace: dict[str, Any],
 # Accessors: private attributes read or written, by what they are for.
 # ---------------------------------------------------------------------------------------------
 
+
 def register_form(stream: Any, name: str, make: Callable[[], Any]) -> None:
     """Make ``name`` a reusable XObject in the resources ``stream`` draws with.
 
@@ -209,8 +272,12 @@ def register_form(stream: Any, name: str, make: Callable[[], Any]) -> None:
     """
     stream._resources["XObject"][name] = None
     if name not in stream._images:
-        stream._images[name] = {"image": _Form(make), "interpolate": False,
-                                "dpi_ratios": {1}, "x_object": None}
+        stream._images[name] = {
+            "image": _Form(make),
+            "interpolate": False,
+            "dpi_ratios": {1},
+            "x_object": None,
+        }
 
 
 class _Form:
@@ -226,8 +293,11 @@ class _Form:
 def descendant_font(pdf: Any, font_dictionary: Any) -> Any:
     """The CIDFont dictionary a Type 0 font dictionary written by WeasyPrint points to."""
     reference = font_dictionary["DescendantFonts"][0]
-    number = int(bytes(reference).split()[0]) if isinstance(reference, bytes) \
+    number = (
+        int(bytes(reference).split()[0])
+        if isinstance(reference, bytes)
         else int(str(reference).split()[0])
+    )
     return pdf.objects[number]
 
 

@@ -23,8 +23,16 @@ CONFIG_NAME = "briefing.toml"
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 Part = Literal[
-    "cover", "contents", "summary", "key_points", "figures", "sections", "footnotes",
-    "recommendations", "sources", "english",
+    "cover",
+    "contents",
+    "summary",
+    "key_points",
+    "figures",
+    "sections",
+    "footnotes",
+    "recommendations",
+    "sources",
+    "english",
 ]
 ALL_PARTS: tuple[str, ...] = Part.__args__  # type: ignore[attr-defined]
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -93,8 +101,18 @@ DEFAULT_AUDIENCES: dict[str, dict[str, Any]] = {
     },
     "public": {
         "title": "النسخة العامة",
-        "parts": ["cover", "contents", "summary", "key_points", "figures", "sections",
-                  "footnotes", "recommendations", "sources", "english"],
+        "parts": [
+            "cover",
+            "contents",
+            "summary",
+            "key_points",
+            "figures",
+            "sections",
+            "footnotes",
+            "recommendations",
+            "sources",
+            "english",
+        ],
     },
     "english": {
         "title": "English summary",
@@ -204,14 +222,13 @@ def load_config(root: Path) -> Config:
     for name, values in user_audiences.items():
         if not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
             raise BriefError(
-                path, f"audience name '{name}' must be lowercase letters, digits, - or _")
+                path, f"audience name '{name}' must be lowercase letters, digits, - or _"
+            )
         if not isinstance(values, dict):
             raise BriefError(path, f"[audiences.{name}] must be a table")
         audiences[name] = {**audiences.get(name, {}), **values}
     try:
-        config = Config.model_validate(
-            {**data, "root": root, "audiences": audiences}
-        )
+        config = Config.model_validate({**data, "root": root, "audiences": audiences})
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])

@@ -19,8 +19,23 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                   "source", "track", "wbr"})
+_VOID = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
+)
 _SKIP = frozenset({"head", "style", "script", "code", "pre", "svg", "title"})
 
 _WESTERN = "0123456789"

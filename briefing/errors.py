@@ -31,15 +31,23 @@ def capped(text: str) -> str:
     """``text``, cut to :data:`MAX_MESSAGE_CHARS` unless :data:`VERBOSE`."""
     if VERBOSE or len(text) <= MAX_MESSAGE_CHARS:
         return text
-    return (f"{text[:MAX_MESSAGE_CHARS]}… ({len(text) - MAX_MESSAGE_CHARS:,} more characters; "
-            "--verbose shows them)")
+    return (
+        f"{text[:MAX_MESSAGE_CHARS]}… ({len(text) - MAX_MESSAGE_CHARS:,} more characters; "
+        "--verbose shows them)"
+    )
 
 
 class BriefError(Exception):
     """A user-facing error tied to a file (and a line when known)."""
 
-    def __init__(self, path: Path | str | None, message: str, line: int | None = None,
-                 *, also: Sequence[BriefError] = ()) -> None:
+    def __init__(
+        self,
+        path: Path | str | None,
+        message: str,
+        line: int | None = None,
+        *,
+        also: Sequence[BriefError] = (),
+    ) -> None:
         super().__init__(message)
         self.path = Path(path) if path is not None else None
         self.line = line
@@ -61,6 +69,7 @@ class BriefError(Exception):
         return f"{where}: {capped(self.message)}"
 
 
-def _rebuild(path: Path | None, message: str, line: int | None,
-             also: Sequence[BriefError]) -> BriefError:
+def _rebuild(
+    path: Path | None, message: str, line: int | None, also: Sequence[BriefError]
+) -> BriefError:
     return BriefError(path, message, line, also=also)

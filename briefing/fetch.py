@@ -354,8 +354,9 @@ class SandboxFetcher(URLFetcher):
                 return sniffed
             head = data[:65536].lower()
             if b"<!entity" in head or b"<!doctype" in head:
-                self._refuse(url, "SVG declares a DOCTYPE or XML entities (entity expansion "
-                             "refused)")
+                self._refuse(
+                    url, "SVG declares a DOCTYPE or XML entities (entity expansion refused)"
+                )
             return content_type
         if sniffed is None:
             what = "an SVG document" if b"<svg" in data[:4096].lower() else "not an image"
@@ -377,8 +378,11 @@ class SandboxFetcher(URLFetcher):
         finally:
             Image.MAX_IMAGE_PIXELS = limit
         if limit and width * height > limit:
-            self._refuse(url, f"image is {width}×{height} = {width * height:,} pixels; the "
-                         f"limit is {int(limit):,} (limits.max_image_pixels)")
+            self._refuse(
+                url,
+                f"image is {width}×{height} = {width * height:,} pixels; the "
+                f"limit is {int(limit):,} (limits.max_image_pixels)",
+            )
         return sniffed
 
     def _served(self, url: str) -> None:

@@ -139,8 +139,9 @@ def _label_length(value: str | None) -> str | None:
 
     limit = bounds.current().max_label_chars
     if value is not None and len(value) > limit:
-        raise ValueError(f"{len(value):,} characters; a label has at most {limit} "
-                         "(limits.max_label_chars)")
+        raise ValueError(
+            f"{len(value):,} characters; a label has at most {limit} (limits.max_label_chars)"
+        )
     return value
 
 
@@ -149,8 +150,11 @@ class Datum(Strict):
 
     # required except in line charts (there the date labels the point)
     label: Annotated[Text | None, BeforeValidator(_label), AfterValidator(_label_length)] = None
-    value: Annotated[float, BeforeValidator(_number),
-                     Field(allow_inf_nan=False, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)]
+    value: Annotated[
+        float,
+        BeforeValidator(_number),
+        Field(allow_inf_nan=False, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE),
+    ]
     unit: Text | None = None  # key figures: per item; charts: must agree with Figure.unit
     source: Text | None = None  # added to the caption's sources
     date: IsoDate | None = None  # required in line charts

@@ -95,8 +95,11 @@ def _render(job: RenderJob, result: JobResult) -> None:
 
     rendered = renderer_for(job).render(job)  # type: ignore[attr-defined]
     if job.max_pages is not None and rendered.pages > job.max_pages:
-        raise BriefError(job.source, f"edition '{job.name.split('/')[-1]}' has "
-                         f"{rendered.pages} pages; its limit is {job.max_pages}")
+        raise BriefError(
+            job.source,
+            f"edition '{job.name.split('/')[-1]}' has "
+            f"{rendered.pages} pages; its limit is {job.max_pages}",
+        )
     result.pdf = rendered.data
     result.pages = rendered.pages
     result.served = rendered.served
@@ -109,7 +112,8 @@ def _render(job: RenderJob, result: JobResult) -> None:
         result.fidelity = textlayer.check.words_found_by_some(results)
         result.fidelity_missing = tuple(
             f"«{phrase}»" + (f" ({section})" if section else "")
-            for section, phrase in textlayer.check.missing_everywhere(results))
+            for section, phrase in textlayer.check.missing_everywhere(results)
+        )
 
 
 def renderer_for(job: RenderJob) -> object:
@@ -137,9 +141,16 @@ def _unbundle(job: RenderJob, tmp: Path) -> RenderJob:
     fonts = builtin_dir("fonts")
     html = job.html.replace(Path(job.fonts_dir).resolve().as_uri(), fonts.resolve().as_uri())
     html = html.replace(Path(job.folder).resolve().as_uri(), folder.resolve().as_uri())
-    return RenderJob(**{**job.__dict__, "html": html, "folder": str(folder),
-                        "roots": (str(fonts), str(folder)), "fonts_dir": str(fonts),
-                        "bundle": None})
+    return RenderJob(
+        **{
+            **job.__dict__,
+            "html": html,
+            "folder": str(folder),
+            "roots": (str(fonts), str(folder)),
+            "fonts_dir": str(fonts),
+            "bundle": None,
+        }
+    )
 
 
 def bundle_folder(folder: Path, limit: int) -> dict[str, bytes]:
@@ -157,7 +168,8 @@ def job_roots(config: Config, own_folder: Path | None) -> tuple[str, ...]:
     roots = [config.fonts_dir, builtin_dir("templates"), config.root / config.paths.templates]
     if own_folder is not None:
         roots.append(own_folder)
-    logos = [config.branding.logo] + [a.branding.logo for a in config.audiences.values()
-                                      if a.branding and a.branding.logo]
+    logos = [config.branding.logo] + [
+        a.branding.logo for a in config.audiences.values() if a.branding and a.branding.logo
+    ]
     roots += [config.root / logo for logo in logos if logo]
     return tuple(str(r) for r in roots if r.exists())

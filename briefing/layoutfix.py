@@ -37,12 +37,16 @@ def install() -> None:
     compat.check()
     _patch = compat.replace_source_line
     block._linebox_layout = _patch(
-        block._linebox_layout, vars(block),
+        block._linebox_layout,
+        vars(block),
         "report = not context.in_column and can_break_now and not could_break_before",
-        "report = False  # briefing.layoutfix: the paragraph moves, not the notes")
+        "report = False  # briefing.layoutfix: the paragraph moves, not the notes",
+    )
     block._linebox_layout.__module__ = block.__name__
     layout.LayoutContext._update_footnote_area = _patch(
-        layout.LayoutContext._update_footnote_area, vars(layout),
+        layout.LayoutContext._update_footnote_area,
+        vars(layout),
         "overflow = last_child_bottom > footnote_area_bottom",
-        "overflow = last_child_bottom > footnote_area_bottom + 1e-3  # briefing.layoutfix")
+        "overflow = last_child_bottom > footnote_area_bottom + 1e-3  # briefing.layoutfix",
+    )
     _installed = True

@@ -85,10 +85,10 @@ def slug_of(path: Path) -> str:
 
 
 #: Names a brief cannot take: the build's own files, and the preview's own routes.
-RESERVED_SLUGS = frozenset({"manifest.json", "_version", "_fonts", "_logo", "_pdf",
-                            "favicon.ico"})
-_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f/\\\\\u061c\u200e\u200f\u202a-\u202e"
-                           "\u2066-\u2069\ufeff]")
+RESERVED_SLUGS = frozenset({"manifest.json", "_version", "_fonts", "_logo", "_pdf", "favicon.ico"})
+_UNSAFE_CHARS = re.compile(
+    "[\x00-\x1f\x7f-\x9f/\\\\\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 
 
 def slug_problem(slug: str) -> str | None:
@@ -103,8 +103,10 @@ def slug_problem(slug: str) -> str | None:
         return f"the brief's name {escape(slug)} starts with '.' (hidden, or a path like '..')"
     bad = _UNSAFE_CHARS.search(slug)
     if bad:
-        return (f"the brief's name {escape(slug)} contains {escape(bad[0])} (control, bidi or "
-                "path characters); rename the file")
+        return (
+            f"the brief's name {escape(slug)} contains {escape(bad[0])} (control, bidi or "
+            "path characters); rename the file"
+        )
     if slug in RESERVED_SLUGS:
         return f"the brief's name {escape(slug)} is reserved for the build's own files"
     return None
@@ -180,8 +182,12 @@ def _check_lines(path: Path, text: str) -> None:
         return
     for number, line in enumerate(text.split("\n"), 1):
         if len(line) > limit:
-            raise BriefError(path, f"line is {len(line):,} characters long; the limit is "
-                             f"{limit:,} (limits.max_line_chars)", number)
+            raise BriefError(
+                path,
+                f"line is {len(line):,} characters long; the limit is "
+                f"{limit:,} (limits.max_line_chars)",
+                number,
+            )
 
 
 def split_front_matter(
@@ -247,8 +253,9 @@ def _walk(node: yaml.Node, loc: KeyPath) -> Iterator[tuple[KeyPath, int]]:
             yield from _walk(item, (*loc, index))
 
 
-def check_yaml_shape(path: Path, yaml_text: str, offset: int = 2,
-                     what: str = "front matter") -> None:
+def check_yaml_shape(
+    path: Path, yaml_text: str, offset: int = 2, what: str = "front matter"
+) -> None:
     """Refuse front matter too big or too deep *before* it is composed or expanded.
 
     PyYAML's parser is an iterative state machine (its composer recurses per level, and every
@@ -273,24 +280,39 @@ def check_yaml_shape(path: Path, yaml_text: str, offset: int = 2,
                 anchor, start, items = open_[-1]
                 open_[-1] = (anchor, start, items + 1)
                 if items + 1 > 2 * limits.max_list_items:  # a mapping counts keys and values
-                    raise BriefError(path, f"more than {limits.max_list_items:,} items in one "
-                                     "list or mapping (limits.max_list_items)", line)
+                    raise BriefError(
+                        path,
+                        f"more than {limits.max_list_items:,} items in one "
+                        "list or mapping (limits.max_list_items)",
+                        line,
+                    )
             if isinstance(event, yaml.ScalarEvent) and event.anchor:
                 sizes[event.anchor] = 1
         if count > limits.max_front_matter_nodes:
-            raise BriefError(path, f"{what} has more than "
-                             f"{limits.max_front_matter_nodes:,} values once its aliases "
-                             "(*name) are expanded (limits.max_front_matter_nodes)", line)
+            raise BriefError(
+                path,
+                f"{what} has more than "
+                f"{limits.max_front_matter_nodes:,} values once its aliases "
+                "(*name) are expanded (limits.max_front_matter_nodes)",
+                line,
+            )
         if isinstance(event, yaml.CollectionStartEvent):
             open_.append((event.anchor, count - 1, 0))
             if len(open_) > limits.max_depth:
-                raise BriefError(path, f"{what} is nested more than {limits.max_depth} "
-                                 "levels deep (limits.max_depth)", line)
+                raise BriefError(
+                    path,
+                    f"{what} is nested more than {limits.max_depth} levels deep (limits.max_depth)",
+                    line,
+                )
         elif isinstance(event, yaml.CollectionEndEvent):
             anchor, start, items = open_.pop()
             if isinstance(event, yaml.SequenceEndEvent) and items > limits.max_list_items:
-                raise BriefError(path, f"a list has {items:,} items; the limit is "
-                                 f"{limits.max_list_items:,} (limits.max_list_items)", line)
+                raise BriefError(
+                    path,
+                    f"a list has {items:,} items; the limit is "
+                    f"{limits.max_list_items:,} (limits.max_list_items)",
+                    line,
+                )
             if anchor:
                 sizes[anchor] = count - start
 
@@ -299,7 +321,7 @@ def plain_yaml_error(problem: str, lines: list[str], index: int) -> str:
     """PyYAML's parser vocabulary in words an analyst can act on (``index``: 0-based line of
     the front matter where the parser stopped)."""
     here = lines[index] if 0 <= index < len(lines) else ""
-    above = next((ln for ln in reversed(lines[:max(index, 0)]) if ln.strip()), "")
+    above = next((ln for ln in reversed(lines[: max(index, 0)]) if ln.strip()), "")
 
     def indent(text: str) -> int:
         return len(text) - len(text.lstrip(" "))
@@ -307,17 +329,23 @@ def plain_yaml_error(problem: str, lines: list[str], index: int) -> str:
     deeper = bool(here.strip()) and indent(here) > indent(above)
     if "mapping values are not allowed" in problem or "<block mapping start>" in problem:
         if deeper:
-            return ("this line is indented more than the key above it; give it the same "
-                    "indentation, or make the line above a key ending in ':'")
-        return ("':' followed by a space inside a value; put the whole value in quotes")
+            return (
+                "this line is indented more than the key above it; give it the same "
+                "indentation, or make the line above a key ending in ':'"
+            )
+        return "':' followed by a space inside a value; put the whole value in quotes"
     if "found '-'" in problem or "<block sequence start>" in problem:
-        return ("a list item ('- ') where a key was expected: indent the list under its key, "
-                "with every item at the same indentation")
+        return (
+            "a list item ('- ') where a key was expected: indent the list under its key, "
+            "with every item at the same indentation"
+        )
     if "'\\t'" in problem or "\\t" in problem:
         return "a tab character: YAML indentation must use spaces"
     if "could not find expected ':'" in problem:
-        return ("a line that is neither 'key: value' nor a list item: is a ':' missing, or "
-                "is a long value continued without indentation?")
+        return (
+            "a line that is neither 'key: value' nor a list item: is a ':' missing, or "
+            "is a long value continued without indentation?"
+        )
     if "unexpected end of stream" in problem:
         return "a quotation mark is opened and never closed"
     if "expected ',' or" in problem:
@@ -326,7 +354,7 @@ def plain_yaml_error(problem: str, lines: list[str], index: int) -> str:
         return f"{problem}: '*name' refers to an anchor '&name' defined nowhere above"
     if "cannot start any token" in problem:
         char = problem.split("'")[1] if "'" in problem else "?"
-        return (f"a value cannot start with '{char}'; put the value in quotes")
+        return f"a value cannot start with '{char}'; put the value in quotes"
     if "<block end>" in problem:
         return "this line's indentation does not match the lines above it"
     return problem
@@ -347,8 +375,12 @@ def _check_duplicates(path: Path, node: yaml.Node) -> None:
                 if isinstance(key_node, yaml.ScalarNode):
                     line = key_node.start_mark.line + 2
                     if key_node.value in first:
-                        raise BriefError(path, f"key {escape(key_node.value)} appears twice (also "
-                                         f"on line {first[key_node.value]}); keep one", line)
+                        raise BriefError(
+                            path,
+                            f"key {escape(key_node.value)} appears twice (also "
+                            f"on line {first[key_node.value]}); keep one",
+                            line,
+                        )
                     first[key_node.value] = line
                 stack.append(value_node)
         elif isinstance(current, yaml.SequenceNode):
@@ -368,13 +400,20 @@ def _warn_swallowed(path: Path, node: yaml.Node, lines: list[str]) -> None:
             stack.extend(v for _, v in current.value)
         elif isinstance(current, yaml.SequenceNode):
             for item in current.value:
-                if isinstance(item, yaml.ScalarNode) and item.style is None and \
-                        item.end_mark.line > item.start_mark.line:
+                if (
+                    isinstance(item, yaml.ScalarNode)
+                    and item.style is None
+                    and item.end_mark.line > item.start_mark.line
+                ):
                     for index in range(item.start_mark.line + 1, item.end_mark.line + 1):
                         text = lines[index + 1] if index + 1 < len(lines) else ""
                         if _NESTED_ITEM.match(text):
-                            log.warning("%s:%d: this line became part of the list item above "
-                                        "(a nested list is not possible here); give it the "
-                                        "same indentation as the other items to make it an "
-                                        "item of its own", path, index + 2)
+                            log.warning(
+                                "%s:%d: this line became part of the list item above "
+                                "(a nested list is not possible here); give it the "
+                                "same indentation as the other items to make it an "
+                                "item of its own",
+                                path,
+                                index + 2,
+                            )
                 stack.extend(i for i in current.value if not isinstance(i, yaml.ScalarNode))

@@ -68,15 +68,19 @@ def _md(cite: Cite | None = None, lang: str = "ar") -> markdown.Markdown:
     # Tables and sane lists are what briefs use; no extension that lets content set attributes.
     # Column alignment as an `align` attribute: the sanitiser drops every `style` attribute.
     return markdown.Markdown(
-        extensions=["tables", "sane_lists", *([FootnoteCalls(cite)] if cite else []),
-                    CaptionExtension(), BidiExtension(lang=lang)],
+        extensions=[
+            "tables",
+            "sane_lists",
+            *([FootnoteCalls(cite)] if cite else []),
+            CaptionExtension(),
+            BidiExtension(lang=lang),
+        ],
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )
 
 
-def to_html(text: str, path: Path, line: int, cite: Cite | None = None,
-            lang: str = "ar") -> str:
+def to_html(text: str, path: Path, line: int, cite: Cite | None = None, lang: str = "ar") -> str:
     """Block-level Markdown from content → sanitised HTML (``lang``: the page it is printed on)."""
     check_bounds(text, path, line)
     raw = _md(cite, lang).convert(text)
@@ -107,21 +111,33 @@ def check_bounds(text: str, path: Path, line: int) -> None:
             brackets = 0
             continue
         if len(row) > limits.max_line_chars:
-            raise BriefError(path, f"line is {len(row):,} characters long; the limit is "
-                             f"{limits.max_line_chars:,} (limits.max_line_chars)", line + offset)
+            raise BriefError(
+                path,
+                f"line is {len(row):,} characters long; the limit is "
+                f"{limits.max_line_chars:,} (limits.max_line_chars)",
+                line + offset,
+            )
         depth, at = 0, 0
         while match := _NEST.match(row, at):
             depth, at = depth + 1, match.end()
         spaces = len(row) - len(row.lstrip(" \t"))
         depth += row[:spaces].expandtabs(4).count(" ") // 4
         if depth > limits.max_depth:
-            raise BriefError(path, f"lists or quotes nested {depth} levels deep; the limit is "
-                             f"{limits.max_depth} (limits.max_depth)", line + offset)
+            raise BriefError(
+                path,
+                f"lists or quotes nested {depth} levels deep; the limit is "
+                f"{limits.max_depth} (limits.max_depth)",
+                line + offset,
+            )
         brackets += row.count("[") + row.count("<")
         if brackets > limits.max_brackets:
-            raise BriefError(path, f"more than {limits.max_brackets} '[' and '<' in one "
-                             "paragraph (links, images, HTML tags); split it into paragraphs "
-                             "(limits.max_brackets)", line + offset)
+            raise BriefError(
+                path,
+                f"more than {limits.max_brackets} '[' and '<' in one "
+                "paragraph (links, images, HTML tags); split it into paragraphs "
+                "(limits.max_brackets)",
+                line + offset,
+            )
 
 
 def _warn_disallowed(raw: str, path: Path, line: int) -> None:
@@ -129,9 +145,7 @@ def _warn_disallowed(raw: str, path: Path, line: int) -> None:
         log.warning("%s:%d: raw HTML %s removed (not allowed in content)", path, line, what)
 
 
-def parse_body(
-    body: str, path: Path, first_line: int, blocks: BlockRenderer | None = None
-) -> Body:
+def parse_body(body: str, path: Path, first_line: int, blocks: BlockRenderer | None = None) -> Body:
     """Split the body into sections and convert each to HTML."""
     # The placeholders below use private-use characters; content must not be able to forge one.
     lines = body.translate(_TOKEN_CHARS).split("\n")
@@ -183,8 +197,11 @@ def parse_body(
             continue
         if _H1.match(text):
             raise BriefError(
-                path, "'# ' headings are not used in the body: the title comes from the front "
-                "matter; start sections with '## '", number)
+                path,
+                "'# ' headings are not used in the body: the title comes from the front "
+                "matter; start sections with '## '",
+                number,
+            )
         heading = section_heading(text, path, number)
         if heading:
             title, aud = heading
@@ -218,13 +235,22 @@ def parse_body(
                 raise BriefError(path, "empty audience list in {audiences=...}", line)
             for name in names:
                 if not _AUDIENCE_NAME.fullmatch(name):
-                    raise BriefError(path, f"audience mark: {name!r} is not an audience name "
-                                     "(write {audiences=full, executive})", line)
+                    raise BriefError(
+                        path,
+                        f"audience mark: {name!r} is not an audience name "
+                        "(write {audiences=full, executive})",
+                        line,
+                    )
             audiences = frozenset(names)
-        sections.append(Section(
-            title=_plain(title_html), title_html=title_html, html=finish(md_lines, line),
-            line=line, audiences=audiences,
-        ))
+        sections.append(
+            Section(
+                title=_plain(title_html),
+                title_html=title_html,
+                html=finish(md_lines, line),
+                line=line,
+                audiences=audiences,
+            )
+        )
     return Body(intro=intro, sections=sections)
 
 
@@ -245,11 +271,15 @@ def section_heading(text: str, path: Path, line: int) -> tuple[str, str | None] 
     brace = rest.rfind("{")
     if brace < 0 or "audience" not in rest[brace:].lower():
         return rest, None
-    mark = rest[brace + 1:-1] if rest.endswith("}") else None
+    mark = rest[brace + 1 : -1] if rest.endswith("}") else None
     found = _AUDIENCE_MARK.fullmatch(mark) if mark is not None else None
     if found is None:
-        raise BriefError(path, f"malformed audience mark {rest[brace:]!r}: write it last in "
-                         "the heading, exactly as {audiences=full, executive}", line)
+        raise BriefError(
+            path,
+            f"malformed audience mark {rest[brace:]!r}: write it last in "
+            "the heading, exactly as {audiences=full, executive}",
+            line,
+        )
     return rest[:brace].strip(), found[1]
 
 
@@ -273,8 +303,10 @@ def _extract_footnotes(
         line = first_line + i
         parts = [match["text"]]
         i += 1
-        while i < len(lines) and (lines[i].startswith(("    ", "\t")) or (
-                not lines[i].strip() and i + 1 < len(lines) and lines[i + 1].startswith("    "))):
+        while i < len(lines) and (
+            lines[i].startswith(("    ", "\t"))
+            or (not lines[i].strip() and i + 1 < len(lines) and lines[i + 1].startswith("    "))
+        ):
             parts.append(lines[i].strip())
             i += 1
         if match["id"] in notes:

@@ -30,8 +30,11 @@ class _Call(InlineProcessor):
         super().__init__(CALL)
         self.cite = cite
 
-    def handleMatch(self, m: re.Match[str], data: str  # type: ignore[override]
-                    ) -> tuple[str | etree.Element | None, int | None, int | None]:
+    def handleMatch(
+        self,
+        m: re.Match[str],
+        data: str,  # type: ignore[override]
+    ) -> tuple[str | etree.Element | None, int | None, int | None]:
         token = self.cite(m["id"])
         if token is None:
             return None, None, None

@@ -97,15 +97,23 @@ _HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 def _warn_hidden_characters(source: Source, meta: FrontMatter) -> None:
     fields: list[tuple[tuple[str, ...], str | None]] = [
-        (("title",), meta.title), (("subtitle",), meta.subtitle), (("series",), meta.series)]
+        (("title",), meta.title),
+        (("subtitle",), meta.subtitle),
+        (("series",), meta.series),
+    ]
     if meta.english is not None:
         fields.append((("english", "title"), meta.english.title))
     for loc, text in fields:
         found = _HIDDEN.search(text or "")
         if found:
-            log.warning("%s:%d: %s contains the invisible character U+%04X (a control or bidi "
-                        "override that reorders the text); remove it", source.path,
-                        source.line_of(loc), ".".join(loc), ord(found[0]))
+            log.warning(
+                "%s:%d: %s contains the invisible character U+%04X (a control or bidi "
+                "override that reorders the text); remove it",
+                source.path,
+                source.line_of(loc),
+                ".".join(loc),
+                ord(found[0]),
+            )
 
 
 def _problem(source: Source, err: Any) -> BriefError:

@@ -24,8 +24,13 @@ from .job import RenderJob
 log = logging.getLogger(__name__)
 
 #: WeasyPrint warnings that mean the PDF is not what the templates asked for.
-_FATAL_WARNINGS = ("Failed to load font", "Failed to load stylesheet", "Failed to load image",
-                   "Failed to load attachment", "Failed to read font")
+_FATAL_WARNINGS = (
+    "Failed to load font",
+    "Failed to load stylesheet",
+    "Failed to load image",
+    "Failed to load attachment",
+    "Failed to read font",
+)
 
 
 @dataclass(frozen=True)
@@ -63,15 +68,18 @@ class PdfRenderer:
         )
         with _capture_warnings() as warnings:
             document = self._weasyprint.HTML(
-                string=job.html, base_url=folder.resolve().as_uri() + "/", url_fetcher=fetcher,
+                string=job.html,
+                base_url=folder.resolve().as_uri() + "/",
+                url_fetcher=fetcher,
             ).render(font_config=self.fonts)
             data = document.write_pdf(pdf_variant=self.pdf_variant)
         fetcher.raise_if_refused()
         fatal = [w for w in warnings if w.startswith(_FATAL_WARNINGS)]
         if fatal:
             raise BriefError(job.source, f"rendering problem: {fatal[0]}")
-        served = tuple(sorted({unquote(urlsplit(u).path) for u in fetcher.served
-                               if u.startswith("file:")}))
+        served = tuple(
+            sorted({unquote(urlsplit(u).path) for u in fetcher.served if u.startswith("file:")})
+        )
         return RenderedPdf(data=data, pages=len(document.pages), served=served)
 
 
@@ -88,8 +96,11 @@ def _tag_languages() -> None:
     def wrap(original):  # type: ignore[no-untyped-def]
         def build(box, parent, pdf, *args):  # type: ignore[no-untyped-def]
             element = getattr(box, "element", None)
-            lang = element.get("lang") if element is not None and \
-                getattr(box, "element_tag", None) not in ("html", "body") else None
+            lang = (
+                element.get("lang")
+                if element is not None and getattr(box, "element_tag", None) not in ("html", "body")
+                else None
+            )
             for struct in original(box, parent, pdf, *args):
                 if lang and isinstance(struct, pydyf.Dictionary) and "Lang" not in struct:
                     struct["Lang"] = pydyf.String(lang)
@@ -102,9 +113,15 @@ def _tag_languages() -> None:
 
 def check_fonts(fonts_dir: Path, names: Sequence[str] | None = None) -> None:
     """Fail loudly when a font file is missing or not a font: never fall back to machine fonts."""
-    names = names or ["Amiri-Regular.ttf", "Amiri-Bold.ttf", "NotoKufiArabic-Regular.ttf",
-                      "NotoKufiArabic-Bold.ttf", "NotoSans-Regular.ttf", "NotoSans-Bold.ttf",
-                      "NotoSans-Italic.ttf"]
+    names = names or [
+        "Amiri-Regular.ttf",
+        "Amiri-Bold.ttf",
+        "NotoKufiArabic-Regular.ttf",
+        "NotoKufiArabic-Bold.ttf",
+        "NotoSans-Regular.ttf",
+        "NotoSans-Bold.ttf",
+        "NotoSans-Italic.ttf",
+    ]
     for name in names:
         path = fonts_dir / name
         try:

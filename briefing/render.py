@@ -68,6 +68,7 @@ class NumberedSection:
 
 # ---------------------------------------------------------------------------- numbers and dates
 
+
 def number(value: int | float, digits: str = "arabic", *, group: bool = True) -> str:
     """A number in the edition's digit style.
 
@@ -97,6 +98,7 @@ def english_date(day: dt.date) -> str:
 
 # ---------------------------------------------------------------------------- environment
 
+
 def make_environment(config: Config, audience: str) -> jinja2.Environment:
     """One Environment per audience, with the override chain described in the module docstring."""
     dirs = config.template_dirs(audience)
@@ -105,9 +107,11 @@ def make_environment(config: Config, audience: str) -> jinja2.Environment:
     prefixes: dict[str, jinja2.BaseLoader] = {"base": builtin}
     if project.is_dir():
         prefixes["theme"] = jinja2.FileSystemLoader(str(project))
-    loader = ResolvingLoader(jinja2.ChoiceLoader(
-        [jinja2.FileSystemLoader([str(d) for d in dirs]), jinja2.PrefixLoader(prefixes)]
-    ))
+    loader = ResolvingLoader(
+        jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader([str(d) for d in dirs]), jinja2.PrefixLoader(prefixes)]
+        )
+    )
     env = TrackingEnvironment(
         loader=loader,
         autoescape=True,
@@ -147,8 +151,9 @@ class ResolvingLoader(jinja2.BaseLoader):
     def __init__(self, inner: jinja2.BaseLoader) -> None:
         self.inner = inner
 
-    def get_source(self, environment: jinja2.Environment, template: str
-                   ) -> tuple[str, str | None, Callable[[], bool] | None]:
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
         return self.inner.get_source(environment, template)
 
     def resolve(self, environment: jinja2.Environment, template: str) -> str | None:
@@ -174,6 +179,7 @@ def css_string(value: str) -> Markup:
 
 
 # ---------------------------------------------------------------------------- context
+
 
 def context(brief: Brief, config: Config, audience: str) -> dict[str, Any]:
     """The variables every template sees; docs/templates.md lists them (kept true by a test)."""
@@ -203,8 +209,9 @@ def context(brief: Brief, config: Config, audience: str) -> dict[str, Any]:
             "title": meta.english.title,
             "summary": md(meta.english.summary, ("english", "summary")),
             "key_points": inline_list(meta.english.key_points, "english", "key_points"),
-            "recommendations": inline_list(meta.english.recommendations, "english",
-                                           "recommendations"),
+            "recommendations": inline_list(
+                meta.english.recommendations, "english", "recommendations"
+            ),
             "authors": meta.english.authors,  # may be empty: templates fall back to Arabic
             "series": meta.english.series,
         }
@@ -228,10 +235,14 @@ def context(brief: Brief, config: Config, audience: str) -> dict[str, Any]:
         "recommendations": inline_list(meta.recommendations, "recommendations"),
         "sources": inline_list(meta.sources, "sources"),
         "english": english,
-        "header_text": aud.header or (_english_header(meta, branding.organisation_en)
-                                      if aud.lang == "en" else meta.series or meta.title),
-        "footer_text": aud.footer or (
-            branding.organisation if aud.lang == "ar" else branding.organisation_en),
+        "header_text": aud.header
+        or (
+            _english_header(meta, branding.organisation_en)
+            if aud.lang == "en"
+            else meta.series or meta.title
+        ),
+        "footer_text": aud.footer
+        or (branding.organisation if aud.lang == "ar" else branding.organisation_en),
         "created": dt.datetime.combine(meta.date, dt.time(), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
@@ -244,8 +255,9 @@ def _english_header(meta: FrontMatter, organisation: str) -> str:
     return series or organisation
 
 
-def render_html(brief: Brief, config: Config, audience: str,
-                env: jinja2.Environment | None = None) -> str:
+def render_html(
+    brief: Brief, config: Config, audience: str, env: jinja2.Environment | None = None
+) -> str:
     """Render one edition of one brief to an HTML string."""
     env = env or make_environment(config, audience)
     template_name = config.audiences[audience].template
@@ -255,15 +267,21 @@ def render_html(brief: Brief, config: Config, audience: str,
         aud = config.audiences[audience]
         return apply_digits(html, aud.digits) if aud.lang == "ar" else html
     except jinja2.TemplateSyntaxError as exc:
-        raise BriefError(exc.filename or exc.name or template_name,
-                         f"template syntax error: {exc.message}", exc.lineno) from exc
+        raise BriefError(
+            exc.filename or exc.name or template_name,
+            f"template syntax error: {exc.message}",
+            exc.lineno,
+        ) from exc
     except jinja2.TemplateNotFound as exc:
-        raise BriefError(Path(template_name), f"template not found: {exc.name} "
-                         f"(searched {', '.join(map(str, config.template_dirs(audience)))})"
-                         ) from exc
+        raise BriefError(
+            Path(template_name),
+            f"template not found: {exc.name} "
+            f"(searched {', '.join(map(str, config.template_dirs(audience)))})",
+        ) from exc
     except jinja2.UndefinedError as exc:
-        raise BriefError(brief.source.path,
-                         f"template error in edition '{audience}': {exc.message}") from exc
+        raise BriefError(
+            brief.source.path, f"template error in edition '{audience}': {exc.message}"
+        ) from exc
 
 
 def visible_text(html: str) -> str:
@@ -282,8 +300,24 @@ def visible_blocks(html: str) -> list[tuple[str, str]]:
     """
     from html.parser import HTMLParser
 
-    breaking = {"p", "li", "h1", "h2", "h3", "h4", "td", "th", "br", "div", "section",
-                "blockquote", "figcaption", "caption", "dt", "dd"}
+    breaking = {
+        "p",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "td",
+        "th",
+        "br",
+        "div",
+        "section",
+        "blockquote",
+        "figcaption",
+        "caption",
+        "dt",
+        "dd",
+    }
 
     class _Blocks(HTMLParser):
         skip = frozenset({"head", "style", "script", "svg", "title"})

@@ -33,8 +33,7 @@ from urllib.parse import urlsplit
 
 import nh3
 
-__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "CONTENT_CLASSES", "clean_html",
-           "find_disallowed"]
+__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "CONTENT_CLASSES", "clean_html", "find_disallowed"]
 
 # fmt: off
 ALLOWED_TAGS: frozenset[str] = frozenset({
@@ -68,9 +67,20 @@ ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
 #: briefing's own Markdown extensions set on what they make from content — captioned figures
 #: and tables and their references (captions.py), names kept on one line (bidi.py) — style
 #: numbering and line breaking only, so content may set them too.
-CONTENT_CLASSES: frozenset[str] = frozenset({
-    "lead", "pull-quote", "ltr", "rtl",
-    "image", "table", "xref", "xref-fig", "xref-tbl", "bidi-name"})
+CONTENT_CLASSES: frozenset[str] = frozenset(
+    {
+        "lead",
+        "pull-quote",
+        "ltr",
+        "rtl",
+        "image",
+        "table",
+        "xref",
+        "xref-fig",
+        "xref-tbl",
+        "bidi-name",
+    }
+)
 CONTENT_CLASS_PREFIX = "x-"
 
 _LINK_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -155,9 +165,13 @@ def _check(tag: str, attr: str, value: str) -> str | None:
     if attr == "lang":
         return value.strip() if _LANG.match(value.strip()) else None
     if attr == "class":
-        kept = [c for c in value.split() if c in CONTENT_CLASSES or (
-            c.startswith(CONTENT_CLASS_PREFIX) and len(c) > len(CONTENT_CLASS_PREFIX)) or (
-            tag == "code" and c.startswith("language-"))]
+        kept = [
+            c
+            for c in value.split()
+            if c in CONTENT_CLASSES
+            or (c.startswith(CONTENT_CLASS_PREFIX) and len(c) > len(CONTENT_CLASS_PREFIX))
+            or (tag == "code" and c.startswith("language-"))
+        ]
         return " ".join(kept) if kept and len(value) <= _MAX_TOKEN else None
     if attr in ("id", "class", "title", "alt"):
         return value if len(value) <= (_MAX_TOKEN if attr in ("id", "class") else 2000) else None

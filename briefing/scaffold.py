@@ -27,13 +27,15 @@ def brief_text(today: dt.date | None = None) -> str:
 def new_brief(content_dir: Path, slug: str, today: dt.date | None = None) -> Path:
     """Write ``content/<slug>/index.md`` from the skeleton; refuse if the brief exists."""
     if not _SLUG.fullmatch(slug):
-        raise BriefError(None, f"brief name {slug!r}: use lowercase letters, digits and hyphens "
-                               "(e.g. moscow-pyongyang)")
+        raise BriefError(
+            None,
+            f"brief name {slug!r}: use lowercase letters, digits and hyphens "
+            "(e.g. moscow-pyongyang)",
+        )
     folder = content_dir / slug
     for existing in (folder, content_dir / f"{slug}.md"):
         if existing.exists():
-            raise BriefError(existing, "already exists; nothing was written (choose another "
-                                       "name)")
+            raise BriefError(existing, "already exists; nothing was written (choose another name)")
     folder.mkdir(parents=True)
     path = folder / "index.md"
     path.write_text(brief_text(today), encoding="utf-8")
@@ -48,13 +50,17 @@ def init_project(root: Path, today: dt.date | None = None) -> list[Path]:
     templates = root / "templates"
     clash = [p for p in (toml, content, templates) if p.exists()]
     if clash:
-        raise BriefError(clash[0], "already exists; `briefing init` starts a new project and "
-                                   "writes nothing here (use `briefing new SLUG` to add a brief)")
+        raise BriefError(
+            clash[0],
+            "already exists; `briefing init` starts a new project and "
+            "writes nothing here (use `briefing new SLUG` to add a brief)",
+        )
     root.mkdir(parents=True, exist_ok=True)
     toml.write_text((SKELETON / "briefing.toml").read_text(encoding="utf-8"), encoding="utf-8")
     templates.mkdir()
     readme = templates / "README.md"
-    readme.write_text((SKELETON / "templates-README.md").read_text(encoding="utf-8"),
-                      encoding="utf-8")
+    readme.write_text(
+        (SKELETON / "templates-README.md").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     brief = new_brief(content, FIRST_BRIEF, today)
     return [toml, brief, readme]

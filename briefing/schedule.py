@@ -70,10 +70,16 @@ class _Stop:
             time.sleep(min(left, 0.2))
 
 
-def run_schedule(root: Path, cron: str, *, out_dir: Path | None = None,
-                 now: Callable[[], dt.datetime] | None = None,
-                 sleep: Callable[[float], None] | None = None,
-                 max_runs: int | None = None, jobs: int | None = None) -> int:
+def run_schedule(
+    root: Path,
+    cron: str,
+    *,
+    out_dir: Path | None = None,
+    now: Callable[[], dt.datetime] | None = None,
+    sleep: Callable[[float], None] | None = None,
+    max_runs: int | None = None,
+    jobs: int | None = None,
+) -> int:
     """Run the build at every tick of ``cron`` until SIGTERM/SIGINT (or ``max_runs`` runs).
 
     ``now()`` must return an aware datetime (default: local time); ``sleep(seconds)`` waits
@@ -83,8 +89,11 @@ def run_schedule(root: Path, cron: str, *, out_dir: Path | None = None,
     from croniter import croniter
 
     if not croniter.is_valid(cron):
-        click.echo(f"invalid cron expression: {cron!r} (five fields, e.g. \"0 6 * * *\", "
-                   "or six with seconds last)", err=True)
+        click.echo(
+            f'invalid cron expression: {cron!r} (five fields, e.g. "0 6 * * *", '
+            "or six with seconds last)",
+            err=True,
+        )
         return 2
     clock = now or _local_now
     stop = _Stop()
@@ -114,17 +123,23 @@ def run_schedule(root: Path, cron: str, *, out_dir: Path | None = None,
             stop.building = True
             prefix = f"run {runs}: "
             try:
-                _, report = build_once(root, out_dir, jobs=jobs,
-                                       echo=lambda m, p=prefix: log(p + m),
-                                       error=lambda m, p=prefix: log(p + m, err=True))
+                _, report = build_once(
+                    root,
+                    out_dir,
+                    jobs=jobs,
+                    echo=lambda m, p=prefix: log(p + m),
+                    error=lambda m, p=prefix: log(p + m, err=True),
+                )
             finally:
                 stop.building = False
             outcome = "ok" if report is not None and report.ok else "FAILED"
             log(f"run {runs} finished: {outcome}")
             next_tick, missed = _after(ticks, clock())
             if missed:
-                log(f"run {runs} outlasted its interval: skipped {missed} tick"
-                    f"{'s' if missed > 1 else ''}")
+                log(
+                    f"run {runs} outlasted its interval: skipped {missed} tick"
+                    f"{'s' if missed > 1 else ''}"
+                )
         log("scheduler stopped" + (" (signal)" if stop.requested else ""))
         return 0
     except KeyboardInterrupt:

@@ -65,8 +65,11 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000) -> int:
         print(f"cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     if not _is_loopback(host):
-        print(f"warning: listening on {host}: anyone who can reach this address sees the "
-              "unpublished briefs", file=sys.stderr)
+        print(
+            f"warning: listening on {host}: anyone who can reach this address sees the "
+            "unpublished briefs",
+            file=sys.stderr,
+        )
     preview.start_watching()
     print(f"Preview at {preview.url} (Ctrl-C to stop)", flush=True)
     if preview.config_error is not None:
@@ -120,15 +123,21 @@ class PreviewServer:
     def start(self) -> PreviewServer:
         """Serve in a background thread (for tests and embedding); :meth:`close` stops it."""
         self.start_watching()
-        thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                  name="briefing-serve", daemon=True)
+        thread = threading.Thread(
+            target=self.httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="briefing-serve",
+            daemon=True,
+        )
         thread.start()
         self._threads.append(thread)
         return self
 
     def start_watching(self) -> None:
-        for target, name in ((self._watch_tree, "briefing-watch"),
-                             (self._watch_root, "briefing-watch-root")):
+        for target, name in (
+            (self._watch_tree, "briefing-watch"),
+            (self._watch_root, "briefing-watch-root"),
+        ):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -196,9 +205,15 @@ class PreviewServer:
                 self._stop.wait(0.5)
                 continue
             try:
-                for changes in watchfiles.watch(*paths, stop_event=stop, debounce=400, step=50,
-                                                rust_timeout=1000, raise_interrupt=False,
-                                                force_polling=polling):
+                for changes in watchfiles.watch(
+                    *paths,
+                    stop_event=stop,
+                    debounce=400,
+                    step=50,
+                    rust_timeout=1000,
+                    raise_interrupt=False,
+                    force_polling=polling,
+                ):
                     self.changed(p for _, p in changes)
             except Exception as exc:  # inotify limits, a folder vanishing, …: poll instead
                 if polling:
@@ -217,10 +232,17 @@ class PreviewServer:
         polling: bool | None = None
         while not self._stop.is_set():
             try:
-                for changes in watchfiles.watch(self.root, watch_filter=wanted, recursive=False,
-                                                stop_event=self._stop, debounce=400, step=50,
-                                                rust_timeout=1000, raise_interrupt=False,
-                                                force_polling=polling):
+                for changes in watchfiles.watch(
+                    self.root,
+                    watch_filter=wanted,
+                    recursive=False,
+                    stop_event=self._stop,
+                    debounce=400,
+                    step=50,
+                    rust_timeout=1000,
+                    raise_interrupt=False,
+                    force_polling=polling,
+                ):
                     self.changed(p for _, p in changes)
             except Exception as exc:
                 if polling:
@@ -261,15 +283,24 @@ class PreviewServer:
         if path is None:
             raise LookupError(f"no brief '{slug}' in {config.content_dir}")
         if audience not in config.audiences:
-            raise LookupError(f"no audience '{audience}' (configured: "
-                              f"{', '.join(sorted(config.audiences))})")
-        brief = call_isolated(lambda p: load_brief(p, config), path, path=path,
-                              what="reading this brief", timeout=config.limits.parse_timeout,
-                              memory_mb=config.limits.worker_memory_mb)
+            raise LookupError(
+                f"no audience '{audience}' (configured: {', '.join(sorted(config.audiences))})"
+            )
+        brief = call_isolated(
+            lambda p: load_brief(p, config),
+            path,
+            path=path,
+            what="reading this brief",
+            timeout=config.limits.parse_timeout,
+            memory_mb=config.limits.worker_memory_mb,
+        )
         editions = [e for e in plan([brief], config, config.output_dir) if e.audience == audience]
         if not editions:
-            reason = ("it has no 'english' block" if config.audiences[audience].requires_english
-                      else "its 'audiences' list leaves this one out")
+            reason = (
+                "it has no 'english' block"
+                if config.audiences[audience].requires_english
+                else "its 'audiences' list leaves this one out"
+            )
             raise BriefError(path, f"no '{audience}' edition of this brief: {reason}")
         return version, config, brief, editions[0]
 
@@ -303,13 +334,16 @@ class PreviewServer:
                 try:
                     version, config, brief, edition = self.edition(slug, audience)
                     page = self._page_of(edition, config)
-                    job = _job(edition, page.html, config, remote=False,
-                               expected=page.expected)
+                    job = _job(edition, page.html, config, remote=False, expected=page.expected)
                     renderer_for(job)  # WeasyPrint and fonts loaded once, here: inherited
-                    result = call_isolated(run_job, job, path=brief.source.path,
-                                           what="rendering this edition",
-                                           timeout=config.limits.render_timeout,
-                                           memory_mb=config.limits.worker_memory_mb)
+                    result = call_isolated(
+                        run_job,
+                        job,
+                        path=brief.source.path,
+                        what="rendering this edition",
+                        timeout=config.limits.render_timeout,
+                        memory_mb=config.limits.worker_memory_mb,
+                    )
                     error = result.brief_error()
                     cached = (version, error if error is not None else result.pdf)
                 except BriefError as exc:
@@ -372,6 +406,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
     timeout = READ_TIMEOUT  # socket timeout for every read: a silent client is dropped
+
     def version_string(self) -> str:
         return "briefing-preview"
 
@@ -389,8 +424,11 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         except Exception:  # a bug: show it, keep serving
             log.exception("preview: %s", self.path)
-            self._page(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal error",
-                       f"<pre class=error>{html.escape(traceback.format_exc())}</pre>")
+            self._page(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                "Internal error",
+                f"<pre class=error>{html.escape(traceback.format_exc())}</pre>",
+            )
 
     # -- routing
 
@@ -413,8 +451,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not parts:
             return self._index()
         if first == "_version" and len(parts) == 1:
-            return self._send(HTTPStatus.OK, str(preview.version).encode(),
-                              "text/plain; charset=utf-8")
+            return self._send(
+                HTTPStatus.OK, str(preview.version).encode(), "text/plain; charset=utf-8"
+            )
         if first == "_fonts" and len(parts) == 2:
             return self._font(parts[1])
         if first == "_logo" and len(parts) == 2:
@@ -438,8 +477,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _exists(self, slug: str, audience: str) -> bool:
         config = self.server.preview.config
-        return config is not None and audience in config.audiences and \
-            slug in self.server.preview.briefs(config)
+        return (
+            config is not None
+            and audience in config.audiences
+            and slug in self.server.preview.briefs(config)
+        )
 
     def _host_ok(self) -> bool:
         """Bound to loopback: the Host header must be exactly this server's name and port
@@ -472,14 +514,19 @@ class _Handler(BaseHTTPRequestHandler):
             for e in editions:
                 base = f"/{quote(brief.slug)}/{quote(e.audience)}"
                 title = config.audiences[e.audience].title or e.audience
-                links.append(f'<li><a href="{base}/">{html.escape(title)}</a> '
-                             f'<span class=muted>({html.escape(e.audience)})</span> · '
-                             f'<a href="/_pdf{base}">PDF</a></li>')
-            rows.append(f'<section><h2 dir=auto>{html.escape(brief.meta.title)}</h2>'
-                        f'<p class=muted>{html.escape(_rel(brief.source.path, preview.root))}'
-                        f'</p><ul>{"".join(links)}</ul></section>')
-        problems = "".join(f"<pre class=error>{html.escape(_message(e, preview.root))}</pre>"
-                           for e in errors)
+                links.append(
+                    f'<li><a href="{base}/">{html.escape(title)}</a> '
+                    f"<span class=muted>({html.escape(e.audience)})</span> · "
+                    f'<a href="/_pdf{base}">PDF</a></li>'
+                )
+            rows.append(
+                f"<section><h2 dir=auto>{html.escape(brief.meta.title)}</h2>"
+                f"<p class=muted>{html.escape(_rel(brief.source.path, preview.root))}"
+                f"</p><ul>{''.join(links)}</ul></section>"
+            )
+        problems = "".join(
+            f"<pre class=error>{html.escape(_message(e, preview.root))}</pre>" for e in errors
+        )
         body = "".join(rows) or "<p>No briefs in the content folder yet.</p>"
         self._page(HTTPStatus.OK, "Briefs", problems + body, version=version)
 
@@ -497,8 +544,9 @@ class _Handler(BaseHTTPRequestHandler):
         text = text.replace(brief.source.folder.resolve().as_uri() + "/", base)
         logo = config.branding_for(audience).logo
         if logo:
-            text = text.replace((config.root / logo).resolve().as_uri(),
-                                f"/_logo/{quote(audience)}")
+            text = text.replace(
+                (config.root / logo).resolve().as_uri(), f"/_logo/{quote(audience)}"
+            )
         nonce = secrets.token_urlsafe(16)
         bar = _toolbar(config, slug, audience, "html", _editions(brief, config))
         text = _inject(text, _script(version, nonce), bar)
@@ -513,9 +561,16 @@ class _Handler(BaseHTTPRequestHandler):
             return self._not_found(str(exc))
         except BriefError as exc:
             return self._error(exc, version, slug=slug, audience=audience)
-        self._send(HTTPStatus.OK, data, "application/pdf", csp=None,
-                   extra={"Content-Disposition": f"inline; filename*=UTF-8''"
-                          f"{quote(slug)}-{quote(audience)}.pdf"})
+        self._send(
+            HTTPStatus.OK,
+            data,
+            "application/pdf",
+            csp=None,
+            extra={
+                "Content-Disposition": f"inline; filename*=UTF-8''"
+                f"{quote(slug)}-{quote(audience)}.pdf"
+            },
+        )
 
     def _pdf_view(self, slug: str, audience: str) -> None:
         preview = self.server.preview
@@ -526,23 +581,27 @@ class _Handler(BaseHTTPRequestHandler):
         if slug not in preview.briefs(config) or audience not in config.audiences:
             return self._not_found()
         src = f"/{quote(slug)}/{quote(audience)}.pdf?v={version}"
-        body = (f'{_toolbar(config, slug, audience, "pdf")}'
-                f'<iframe src="{src}" title="PDF" style="position:fixed;inset:2.2em 0 0 0;'
-                f'width:100%;height:calc(100% - 2.2em);border:0"></iframe>')
-        self._page(HTTPStatus.OK, f"{slug} / {audience} (PDF)", body, version=version,
-                   bare=True)
+        body = (
+            f"{_toolbar(config, slug, audience, 'pdf')}"
+            f'<iframe src="{src}" title="PDF" style="position:fixed;inset:2.2em 0 0 0;'
+            f'width:100%;height:calc(100% - 2.2em);border:0"></iframe>'
+        )
+        self._page(HTTPStatus.OK, f"{slug} / {audience} (PDF)", body, version=version, bare=True)
 
-    def _error(self, exc: BriefError, version: int, *, slug: str | None = None,
-               audience: str | None = None) -> None:
+    def _error(
+        self, exc: BriefError, version: int, *, slug: str | None = None, audience: str | None = None
+    ) -> None:
         message = _message(exc, self.server.preview.root)
         log.error("%s", message)
         bar = ""
         config = self.server.preview.config
         if slug and audience and config is not None and audience in config.audiences:
             bar = _toolbar(config, slug, audience, "html")
-        body = (f"{bar}<h1>This edition cannot be shown</h1>"
-                f"<pre class=error dir=auto>{html.escape(message)}</pre>"
-                "<p class=muted>Fix the file and save: this page reloads by itself.</p>")
+        body = (
+            f"{bar}<h1>This edition cannot be shown</h1>"
+            f"<pre class=error dir=auto>{html.escape(message)}</pre>"
+            "<p class=muted>Fix the file and save: this page reloads by itself.</p>"
+        )
         self._page(HTTPStatus.INTERNAL_SERVER_ERROR, "Error", body, version=version)
 
     # -- files
@@ -571,8 +630,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._not_found()
         path = preview.briefs(config).get(slug)
         # only an index.md brief has a folder of its own (a flat brief shares content/)
-        if path is None or path.name != "index.md" or any(p.startswith(".") for p in rel) or \
-                rel[-1].lower().endswith(".md"):
+        if (
+            path is None
+            or path.name != "index.md"
+            or any(p.startswith(".") for p in rel)
+            or rel[-1].lower().endswith(".md")
+        ):
             return self._not_found()
         self._file(path.parent, rel, config.limits.max_resource_bytes)
 
@@ -581,8 +644,11 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             base = folder.resolve(strict=True)
             target = base.joinpath(*rel).resolve(strict=True)
-            if not target.is_relative_to(base) or not target.is_file() or \
-                    target.stat().st_size > limit:
+            if (
+                not target.is_relative_to(base)
+                or not target.is_file()
+                or target.stat().st_size > limit
+            ):
                 return self._not_found()
             data = target.read_bytes()
         except (OSError, ValueError):
@@ -598,25 +664,41 @@ class _Handler(BaseHTTPRequestHandler):
         self._plain(HTTPStatus.NOT_FOUND, message)
 
     def _plain(self, status: HTTPStatus, message: str) -> None:
-        self._send(status, (message + "\n").encode(), "text/plain; charset=utf-8",
-                   csp="default-src 'none'")
+        self._send(
+            status, (message + "\n").encode(), "text/plain; charset=utf-8", csp="default-src 'none'"
+        )
 
     def _redirect(self, location: str) -> None:
         self._send(HTTPStatus.FOUND, b"", "text/plain", extra={"Location": location})
 
-    def _page(self, status: HTTPStatus, title: str, body: str, *, version: int | None = None,
-              bare: bool = False) -> None:
+    def _page(
+        self,
+        status: HTTPStatus,
+        title: str,
+        body: str,
+        *,
+        version: int | None = None,
+        bare: bool = False,
+    ) -> None:
         nonce = secrets.token_urlsafe(16)
         script = _script(version, nonce) if version is not None else ""
         style = _BARE_CSS if bare else _PAGE_CSS
-        text = (f'<!DOCTYPE html><html lang=en><head><meta charset=utf-8>'
-                f'<title>{html.escape(title)} — briefing preview</title>'
-                f'<style>{style}</style>{script}</head><body>{body}</body></html>')
+        text = (
+            f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
+            f"<title>{html.escape(title)} — briefing preview</title>"
+            f"<style>{style}</style>{script}</head><body>{body}</body></html>"
+        )
         self._send(status, text.encode(), "text/html; charset=utf-8", csp=_csp(nonce))
 
-    def _send(self, status: HTTPStatus, data: bytes, kind: str, *,
-              csp: str | None = "default-src 'none'", extra: dict[str, str] | None = None
-              ) -> None:
+    def _send(
+        self,
+        status: HTTPStatus,
+        data: bytes,
+        kind: str,
+        *,
+        csp: str | None = "default-src 'none'",
+        extra: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
@@ -637,11 +719,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _csp(nonce: str) -> str:
     """Nothing remote; the one inline script by nonce; inline styles (the theme CSS is inline)."""
-    return ("default-src 'self'; "
-            f"script-src 'nonce-{nonce}'; "
-            "style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-src 'self'; "
-            "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+    return (
+        "default-src 'self'; "
+        f"script-src 'nonce-{nonce}'; "
+        "style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+    )
 
 
 def _script(version: int | None, nonce: str) -> str:
@@ -675,8 +759,9 @@ def _editions(brief: object, config: Config) -> list[str]:
         return list(config.audiences)
 
 
-def _toolbar(config: Config, slug: str, audience: str, showing: str,
-             audiences: list[str] | None = None) -> str:
+def _toolbar(
+    config: Config, slug: str, audience: str, showing: str, audiences: list[str] | None = None
+) -> str:
     """A small fixed bar (not printed): index, HTML/PDF, the other audiences."""
     s = "all:initial;font:13px/1.6 system-ui,sans-serif;"
     link = s + "color:#1f3a5f;text-decoration:underline;cursor:pointer;margin:0 .4em;"
@@ -688,31 +773,39 @@ def _toolbar(config: Config, slug: str, audience: str, showing: str,
             return f'<span style="{here}">{html.escape(label)}</span>'
         return f'<a style="{link}" href="{href}">{html.escape(label)}</a>'
 
-    items = [item("/", "all briefs", False), f'<span style="{s}">|</span>',
-             item(f"/{q}/{a}/", "HTML", showing == "html"),
-             item(f"/_pdf/{q}/{a}", "PDF", showing == "pdf"), f'<span style="{s}">|</span>']
+    items = [
+        item("/", "all briefs", False),
+        f'<span style="{s}">|</span>',
+        item(f"/{q}/{a}/", "HTML", showing == "html"),
+        item(f"/_pdf/{q}/{a}", "PDF", showing == "pdf"),
+        f'<span style="{s}">|</span>',
+    ]
     for name in audiences or config.audiences:
         href = f"/{q}/{quote(name)}/" if showing == "html" else f"/_pdf/{q}/{quote(name)}"
         items.append(item(href, name, name == audience))
-    return (f'<div id="briefing-preview-bar" dir="ltr" style="{s}position:fixed;top:0;left:0;'
-            f'right:0;z-index:2147483647;display:block;background:#f4f4f4;'
-            f'border-bottom:1px solid #ccc;padding:.2em .6em;">{"".join(items)}</div>'
-            '<style>@media print{#briefing-preview-bar{display:none!important}}'
-            'body{margin-top:2.2em}</style>')
+    return (
+        f'<div id="briefing-preview-bar" dir="ltr" style="{s}position:fixed;top:0;left:0;'
+        f"right:0;z-index:2147483647;display:block;background:#f4f4f4;"
+        f'border-bottom:1px solid #ccc;padding:.2em .6em;">{"".join(items)}</div>'
+        "<style>@media print{#briefing-preview-bar{display:none!important}}"
+        "body{margin-top:2.2em}</style>"
+    )
 
 
 def _inject(text: str, script: str, bar: str) -> str:
     """The reload script into ``<head>``, the toolbar at the start of ``<body>``."""
     head = re.search(r"</head\s*>", text, re.IGNORECASE)
-    text = text[:head.start()] + script + text[head.start():] if head else script + text
+    text = text[: head.start()] + script + text[head.start() :] if head else script + text
     body = re.search(r"<body\b[^>]*>", text, re.IGNORECASE)
-    return text[:body.end()] + bar + text[body.end():] if body else text + bar
+    return text[: body.end()] + bar + text[body.end() :] if body else text + bar
 
 
-_PAGE_CSS = ("body{font:15px/1.5 system-ui,sans-serif;max-width:60em;margin:2.6em auto;"
-             "padding:0 1em;color:#1d1d1f}h1{font-size:1.4em}h2{font-size:1.15em;margin-bottom:0}"
-             ".muted{color:#666}.error{background:#fdecea;border:1px solid #b5292b;"
-             "padding:.8em;white-space:pre-wrap;unicode-bidi:plaintext}")
+_PAGE_CSS = (
+    "body{font:15px/1.5 system-ui,sans-serif;max-width:60em;margin:2.6em auto;"
+    "padding:0 1em;color:#1d1d1f}h1{font-size:1.4em}h2{font-size:1.15em;margin-bottom:0}"
+    ".muted{color:#666}.error{background:#fdecea;border:1px solid #b5292b;"
+    "padding:.8em;white-space:pre-wrap;unicode-bidi:plaintext}"
+)
 _BARE_CSS = "html,body{margin:0;height:100%;overflow:hidden}"
 
 
@@ -732,4 +825,3 @@ def _rel(path: Path, root: Path) -> str:
 
 def _is_loopback(host: str) -> bool:
     return host in _LOOPBACK_NAMES or host.startswith("127.")
-

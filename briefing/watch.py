@@ -35,8 +35,14 @@ def _err(message: str) -> None:
     click.echo(message, err=True)
 
 
-def build_once(root: Path, out_dir: Path | None, *, echo: Echo = _out, error: Echo = _err,
-               jobs: int | None = None):
+def build_once(
+    root: Path,
+    out_dir: Path | None,
+    *,
+    echo: Echo = _out,
+    error: Echo = _err,
+    jobs: int | None = None,
+):
     """Load the config afresh and run one incremental build; never raises for a failed run.
 
     Returns ``(config, report)``; either is None when the config (or the build) could not be
@@ -113,10 +119,10 @@ class ChangeFilter:
 
 
 _SCRATCH = re.compile(
-    r"^[.#]"                      # hidden files, atomic-write temporaries, emacs #x# and .#x
+    r"^[.#]"  # hidden files, atomic-write temporaries, emacs #x# and .#x
     r"|~$|\.sw[a-p]$|\.(tmp|bak|orig|part|crdownload|kate-swp)$"  # vim, backups, downloads
     r"|^sed[A-Za-z0-9]{6}$|^4913$"  # sed -i's temporary; vim's probe file
-    r"|^goutputstream-"           # GNOME/gedit atomic saves
+    r"|^goutputstream-"  # GNOME/gedit atomic saves
 )
 
 
@@ -127,16 +133,23 @@ def is_scratch_file(name: str) -> bool:
 
 
 def _logos(config: Config) -> list[str]:
-    logos = [config.branding.logo] + [a.branding.logo for a in config.audiences.values()
-                                      if a.branding is not None]
+    logos = [config.branding.logo] + [
+        a.branding.logo for a in config.audiences.values() if a.branding is not None
+    ]
     return [logo for logo in logos if logo]
 
 
-def watch_and_build(root: Path, *, out_dir: Path | None = None,
-                    stop_event: threading.Event | None = None, debounce: int = 400,
-                    jobs: int | None = None,
-                    on_build: Callable[[object], None] | None = None,
-                    echo: Echo = _out, error: Echo = _err) -> int:
+def watch_and_build(
+    root: Path,
+    *,
+    out_dir: Path | None = None,
+    stop_event: threading.Event | None = None,
+    debounce: int = 400,
+    jobs: int | None = None,
+    on_build: Callable[[object], None] | None = None,
+    echo: Echo = _out,
+    error: Echo = _err,
+) -> int:
     """Build once, then rebuild on every save until interrupted; returns the exit code (0).
 
     ``stop_event`` ends the loop from another thread; ``on_build(report_or_None)`` is called
@@ -155,10 +168,15 @@ def watch_and_build(root: Path, *, out_dir: Path | None = None,
         pending = True  # build once the watcher is running, so no save is ever missed
         while not stop.is_set():
             # yield_on_timeout: the first (empty) batch says the watcher is running
-            for changes in watchfiles.watch(*accept.paths, watch_filter=accept,
-                                            debounce=debounce, stop_event=stop,
-                                            raise_interrupt=False, yield_on_timeout=True,
-                                            rust_timeout=_TICK_MS):
+            for changes in watchfiles.watch(
+                *accept.paths,
+                watch_filter=accept,
+                debounce=debounce,
+                stop_event=stop,
+                raise_interrupt=False,
+                yield_on_timeout=True,
+                rust_timeout=_TICK_MS,
+            ):
                 if not changes and not pending:
                     continue
                 if changes:

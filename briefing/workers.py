@@ -40,8 +40,12 @@ class _Worker:
     started: float = 0.0
 
 
-def _serve(conn: Connection, memory_mb: int, parent_end: Connection | None = None,
-           parent_pid: int | None = None) -> None:
+def _serve(
+    conn: Connection,
+    memory_mb: int,
+    parent_end: Connection | None = None,
+    parent_pid: int | None = None,
+) -> None:
     """Worker main loop: receive a job, send back its result, until told to stop."""
     if parent_end is not None:
         parent_end.close()  # a forked worker holding both ends would never see EOF
@@ -67,15 +71,21 @@ def _serve(conn: Connection, memory_mb: int, parent_end: Connection | None = Non
             result = run_job(job)
         except Exception as exc:  # a bug, not a content error: report it, keep the worker
             if memory_mb and _out_of_memory(exc):
-                result = JobResult(job.name, error="ran out of memory (limits.worker_memory_mb "
-                                   f"= {memory_mb})", error_path=job.source)
+                result = JobResult(
+                    job.name,
+                    error=f"ran out of memory (limits.worker_memory_mb = {memory_mb})",
+                    error_path=job.source,
+                )
                 conn.send(result)
                 continue
             from . import errors
 
             detail = "\n" + traceback.format_exc() if errors.VERBOSE else " (--verbose: details)"
-            result = JobResult(job.name, error=f"internal error while rendering: {exc!r}"
-                               + detail, error_path=job.source)
+            result = JobResult(
+                job.name,
+                error=f"internal error while rendering: {exc!r}" + detail,
+                error_path=job.source,
+            )
         conn.send(result)
 
 
@@ -103,8 +113,9 @@ def _out_of_memory(exc: BaseException) -> bool:
     return "failed to map segment" in str(exc) or "Cannot allocate memory" in str(exc)
 
 
-def run_local(jobs: Iterable[RenderJob], *, processes: int, timeout: float,
-              memory_mb: int) -> Iterator[JobResult]:
+def run_local(
+    jobs: Iterable[RenderJob], *, processes: int, timeout: float, memory_mb: int
+) -> Iterator[JobResult]:
     """Run jobs on ``processes`` worker processes; yield results as each finishes."""
     pending = list(jobs)
     pending.reverse()  # pop() from the end keeps the submitted order
@@ -117,8 +128,9 @@ def run_local(jobs: Iterable[RenderJob], *, processes: int, timeout: float,
 
     def start() -> _Worker:
         parent, child = ctx.Pipe()
-        process = ctx.Process(target=_serve, args=(child, memory_mb, parent, os.getpid()),
-                              daemon=True)
+        process = ctx.Process(
+            target=_serve, args=(child, memory_mb, parent, os.getpid()), daemon=True
+        )
         process.start()
         child.close()
         return _Worker(process, parent)
@@ -158,9 +170,12 @@ def run_local(jobs: Iterable[RenderJob], *, processes: int, timeout: float,
                     worker.process.join()
                     _replace(workers, worker, start)
                     feed(workers[-1])
-                    yield JobResult(job.name, error=f"render took longer than {timeout:g} s; "
-                                    "the worker was stopped", error_path=job.source,
-                                    seconds=now - worker.started)
+                    yield JobResult(
+                        job.name,
+                        error=f"render took longer than {timeout:g} s; the worker was stopped",
+                        error_path=job.source,
+                        seconds=now - worker.started,
+                    )
     finally:
         for worker in workers:
             with contextlib.suppress(OSError):
@@ -192,8 +207,12 @@ def _died(worker: _Worker, job: RenderJob) -> JobResult:
     worker.process.join(timeout=5)
     code = worker.process.exitcode
     why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-    return JobResult(job.name, error=f"render worker died ({why}); out of memory?",
-                     error_path=job.source, seconds=time.monotonic() - worker.started)
+    return JobResult(
+        job.name,
+        error=f"render worker died ({why}); out of memory?",
+        error_path=job.source,
+        seconds=time.monotonic() - worker.started,
+    )
 
 
 def _replace(workers: list[_Worker], dead: _Worker, start) -> None:
@@ -219,8 +238,9 @@ def run_dask(jobs: Iterable[RenderJob], *, scheduler: str, timeout: float) -> It
             try:
                 yield future.result(timeout=timeout)
             except Exception as exc:  # a worker lost or an exception inside Dask itself
-                yield JobResult(job.name, error=f"remote render failed: {exc}",
-                                error_path=job.source)
+                yield JobResult(
+                    job.name, error=f"remote render failed: {exc}", error_path=job.source
+                )
 
 
 def run_remote(job: RenderJob) -> JobResult:
@@ -239,6 +259,7 @@ def run_remote(job: RenderJob) -> JobResult:
             if Path(path).is_relative_to(local):
                 return (original / Path(path).relative_to(local)).as_posix()
         return path
+
     result.served = tuple(sorted({home(p) for p in result.served}))
     if result.error_path is not None:
         result.error_path = home(result.error_path)

@@ -62,6 +62,9 @@ def no_warnings(caplog: pytest.LogCaptureFixture):
     """Fail the test on any warning logged by briefing (style.md lesson 9)."""
     caplog.set_level(logging.WARNING)
     yield caplog
-    bad = [r.getMessage() for r in caplog.records
-           if r.levelno >= logging.WARNING and r.name.startswith("briefing")]
+    bad = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.name.startswith("briefing")
+    ]
     assert not bad, bad

@@ -15,10 +15,10 @@ import pypdfium2 as pdfium
 
 # Arabic letters, marks and digits; not Arabic punctuation (، ؛ ؟) which ends a word.
 _WORD = re.compile(r"(?:(?![\u060C\u061B\u061F\u066A-\u066D\u06D4])[\w\u0600-\u06FF])+")
-_MARKS = re.compile("[\u064B-\u065F\u0670\u0640]")  # tashkeel and tatweel
+_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")  # tashkeel and tatweel
 # Invisible bidi controls: the text layer places some so that extractors order runs
 # correctly; they are not characters a reader types or searches for.
-BIDI_CONTROLS = re.compile("[\u200E\u200F\u061C\u202A-\u202E\u2066-\u2069]")
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 # A footnote call is printed right after its word ("كلمة١"), and poppler moves the space
 # beside a number in right-to-left text ("من  8ملايين"): split digits from letters, as a
 # viewer's search matches them.
@@ -31,8 +31,7 @@ def pdftotext(pdf: Path, *, first: int | None = None, last: int | None = None) -
         args += ["-f", str(first)]
     if last:
         args += ["-l", str(last)]
-    return subprocess.run([*args, str(pdf), "-"], capture_output=True, check=True,
-                          text=True).stdout
+    return subprocess.run([*args, str(pdf), "-"], capture_output=True, check=True, text=True).stdout
 
 
 def pdfium_text(pdf: Path) -> str:
@@ -53,15 +52,23 @@ def page_texts(pdf: Path) -> list[str]:
 
 def fonts(pdf: Path) -> list[dict[str, str]]:
     """Rows of ``pdffonts``: name (without subset prefix), subset tag, emb, sub."""
-    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, check=True,
-                         text=True).stdout.splitlines()[2:]
+    out = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, check=True, text=True
+    ).stdout.splitlines()[2:]
     rows = []
     for line in out:
         parts = line.split()
         name = parts[0]
         emb, sub, uni = parts[-5:-2]
-        rows.append({"name": name.split("+", 1)[-1], "prefixed": "+" in name,
-                     "emb": emb, "sub": sub, "uni": uni})
+        rows.append(
+            {
+                "name": name.split("+", 1)[-1],
+                "prefixed": "+" in name,
+                "emb": emb,
+                "sub": sub,
+                "uni": uni,
+            }
+        )
     return rows
 
 
@@ -83,7 +90,7 @@ def word_recall(expected: str, got: str, *, strip_marks: bool = False) -> tuple[
 
 
 def has_presentation_forms(text: str) -> bool:
-    return any("\uFB50" <= c <= "\uFDFF" or "\uFE70" <= c <= "\uFEFF" for c in text)
+    return any("\ufb50" <= c <= "\ufdff" or "\ufe70" <= c <= "\ufeff" for c in text)
 
 
 def markdown_words(md: str) -> str:

@@ -28,8 +28,10 @@ def _deep_list(levels: int) -> str:
     return "\n".join("    " * i + "- بند" for i in range(levels)) + "\n"
 
 
-FIGURE = ("figures:\n  - kind: bar\n    title: شكل\n    data:\n      - {{label: أ, value: {v}}}\n"
-          "      - {{label: {label}, value: 2}}\n")
+FIGURE = (
+    "figures:\n  - kind: bar\n    title: شكل\n    data:\n      - {{label: أ, value: {v}}}\n"
+    "      - {{label: {label}, value: 2}}\n"
+)
 ARABIC = "أمن الطاقة"  # «أ» has a decomposed (NFD) spelling: U+0627 U+0654
 
 FAULTS: dict[str, tuple[str, str]] = {
@@ -47,15 +49,23 @@ FAULTS: dict[str, tuple[str, str]] = {
     "backticks.md": (brief(body=BODY + "\n" + "`a" * 150000 + "\n"), "limits.max_line_chars"),
     # 5. figure values Babel cannot format, labels too long to measure
     "huge-value.md": (brief(FIGURE.format(v="1e308", label="ب")), "figures[0].data[0].value"),
-    "huge-value-string.md": (brief(FIGURE.format(v="'-1e300'", label="ب")),
-                             "figures[0].data[0].value"),
+    "huge-value-string.md": (
+        brief(FIGURE.format(v="'-1e300'", label="ب")),
+        "figures[0].data[0].value",
+    ),
     "huge-label.md": (brief(FIGURE.format(v=1, label="ب" * 5000)), "limits.max_label_chars"),
-    "block-figure-value.md": (brief(body=BODY + "\n```figure\nkind: column\ntitle: ش\ndata:\n"
-                                    "  - {label: أ, value: 1e300}\n```\n"), "value"),
-    "block-alias-bomb.md": (brief(body=BODY + "\n```figure\n" + _alias_bomb() + "```\n"),
-                            "limits.max_front_matter_nodes"),
-    "many-key-points.md": (brief("key_points:\n" + "  - نقطة\n" * 50_000),
-                           "limits.max_list_items"),
+    "block-figure-value.md": (
+        brief(
+            body=BODY + "\n```figure\nkind: column\ntitle: ش\ndata:\n"
+            "  - {label: أ, value: 1e300}\n```\n"
+        ),
+        "value",
+    ),
+    "block-alias-bomb.md": (
+        brief(body=BODY + "\n```figure\n" + _alias_bomb() + "```\n"),
+        "limits.max_front_matter_nodes",
+    ),
+    "many-key-points.md": (brief("key_points:\n" + "  - نقطة\n" * 50_000), "limits.max_list_items"),
     # 6, 7. names that would write outside the output folder or over the build's own files
     "...md": (brief(), "starts with '.'"),
     "manifest.json.md": (brief(), "reserved"),
@@ -63,18 +73,28 @@ FAULTS: dict[str, tuple[str, str]] = {
     "tab\tin-name.md": (brief(), "\\u0009"),
     "override\u202ename.md": (brief(), "\\u202e"),
     # 8. malformed audience marks must not become plain headings (their text would leak)
-    "audience-singular.md": (brief(body="\n## تقدير داخلي {audience=full}\n\nنص مقيّد.\n"),
-                             "malformed audience mark"),
-    "audience-trailing.md": (brief(body="\n## تقدير {audiences=full} .\n\nنص مقيّد.\n"),
-                             "malformed audience mark"),
-    "audience-colon.md": (brief(body="\n## تقدير {audiences: full}\n\nنص مقيّد.\n"),
-                          "malformed audience mark"),
-    "audience-bad-name.md": (brief(body="\n## تقدير {audiences=full;rm}\n\nنص مقيّد.\n"),
-                             "not an audience name"),
+    "audience-singular.md": (
+        brief(body="\n## تقدير داخلي {audience=full}\n\nنص مقيّد.\n"),
+        "malformed audience mark",
+    ),
+    "audience-trailing.md": (
+        brief(body="\n## تقدير {audiences=full} .\n\nنص مقيّد.\n"),
+        "malformed audience mark",
+    ),
+    "audience-colon.md": (
+        brief(body="\n## تقدير {audiences: full}\n\nنص مقيّد.\n"),
+        "malformed audience mark",
+    ),
+    "audience-bad-name.md": (
+        brief(body="\n## تقدير {audiences=full;rm}\n\nنص مقيّد.\n"),
+        "not an audience name",
+    ),
     # messages
     "duplicate-key.md": (brief("title: عنوان ثانٍ\n"), "appears twice"),
-    "yaml-indent.md": ("---\ntitle: عنوان\n  date: 2025-01-01\n---\n" + BODY,
-                       "indented more than the key above it"),
+    "yaml-indent.md": (
+        "---\ntitle: عنوان\n  date: 2025-01-01\n---\n" + BODY,
+        "indented more than the key above it",
+    ),
     "near-miss-key.md": (brief("key_point: [أ]\n"), "did you mean 'key_points'?"),
     "long-line.md": (brief(body=BODY + "\n" + "نص " * 10000 + "\n"), "limits.max_line_chars"),
     # NFC / NFD spellings of one name: both refused (they would write one PDF)
@@ -84,7 +104,8 @@ FAULTS: dict[str, tuple[str, str]] = {
 
 GOOD: dict[str, str] = {
     "good-one.md": brief("audiences: [full]\n"),
-    "good-two/index.md": brief("audiences: [full]\n" + FIGURE.format(v=1e12, label="ب"),
-                               BODY + "\nفقرة فيها حاشية[^1] و[رابط](https://example.org/[^1]).\n"
-                               "\n[^1]: نص الحاشية.\n"),
+    "good-two/index.md": brief(
+        "audiences: [full]\n" + FIGURE.format(v=1e12, label="ب"),
+        BODY + "\nفقرة فيها حاشية[^1] و[رابط](https://example.org/[^1]).\n\n[^1]: نص الحاشية.\n",
+    ),
 }

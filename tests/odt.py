@@ -143,8 +143,12 @@ def png(width: int, height: int, rgb: tuple[int, int, int] = (31, 58, 95)) -> by
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _inline(part: Inline, counter: list[int]) -> str:
@@ -155,45 +159,63 @@ def _inline(part: Inline, counter: list[int]) -> str:
     if isinstance(part, Italic):
         return f'<text:span text:style-name="I">{escape(part.text, quote=False)}</text:span>'
     if isinstance(part, Link):
-        return (f'<text:a xlink:type="simple" xlink:href="{escape(part.url)}">'
-                f"{escape(part.text, quote=False)}</text:a>")
+        return (
+            f'<text:a xlink:type="simple" xlink:href="{escape(part.url)}">'
+            f"{escape(part.text, quote=False)}</text:a>"
+        )
     counter[0] += 1
     n = counter[0]
     kind = "endnote" if part.endnote else "footnote"
-    return (f'<text:note text:id="ftn{n}" text:note-class="{kind}"><text:note-citation>{n}'
-            f'</text:note-citation><text:note-body><text:p text:style-name="RTL">'
-            f"{escape(part.text, quote=False)}</text:p></text:note-body></text:note>")
+    return (
+        f'<text:note text:id="ftn{n}" text:note-class="{kind}"><text:note-citation>{n}'
+        f'</text:note-citation><text:note-body><text:p text:style-name="RTL">'
+        f"{escape(part.text, quote=False)}</text:p></text:note-body></text:note>"
+    )
 
 
 def _block(block: Block, counter: list[int], images: list[int]) -> str:
     if isinstance(block, Heading):
-        return (f'<text:h text:style-name="Heading_20_{block.level}" '
-                f'text:outline-level="{block.level}">{escape(block.text, quote=False)}</text:h>')
+        return (
+            f'<text:h text:style-name="Heading_20_{block.level}" '
+            f'text:outline-level="{block.level}">{escape(block.text, quote=False)}</text:h>'
+        )
     if isinstance(block, Para):
         body = "".join(_inline(p, counter) for p in block.parts)
         return f'<text:p text:style-name="{block.style}">{body}</text:p>'
     if isinstance(block, Items):
-        items = "".join(f'<text:list-item><text:p text:style-name="RTL">'
-                        f"{escape(i, quote=False)}</text:p></text:list-item>" for i in block.items)
+        items = "".join(
+            f'<text:list-item><text:p text:style-name="RTL">'
+            f"{escape(i, quote=False)}</text:p></text:list-item>"
+            for i in block.items
+        )
         style = ' text:style-name="NUM"' if block.numbered else ""
         return f"<text:list{style}>{items}</text:list>"
     if isinstance(block, Table):
         cols = len(block.rows[0])
         rows = "".join(
-            "<table:table-row>" + "".join(
+            "<table:table-row>"
+            + "".join(
                 f'<table:table-cell office:value-type="string"><text:p text:style-name="RTL">'
-                f"{escape(c, quote=False)}</text:p></table:table-cell>" for c in row)
-            + "</table:table-row>" for row in block.rows)
-        return (f'<table:table table:name="T{len(images)}">'
-                f'<table:table-column table:number-columns-repeated="{cols}"/>{rows}</table:table>')
+                f"{escape(c, quote=False)}</text:p></table:table-cell>"
+                for c in row
+            )
+            + "</table:table-row>"
+            for row in block.rows
+        )
+        return (
+            f'<table:table table:name="T{len(images)}">'
+            f'<table:table-column table:number-columns-repeated="{cols}"/>{rows}</table:table>'
+        )
     if isinstance(block, Image):
         images.append(1)
         data = base64.b64encode(block.png).decode()
-        return (f'<text:p text:style-name="RTL"><draw:frame draw:name="img{len(images)}" '
-                f'svg:width="{block.width_cm}cm" svg:height="{block.width_cm / 2}cm" '
-                f'text:anchor-type="as-char"><draw:image><office:binary-data>{data}'
-                f"</office:binary-data></draw:image><svg:desc>{escape(block.alt)}</svg:desc>"
-                f"</draw:frame></text:p>")
+        return (
+            f'<text:p text:style-name="RTL"><draw:frame draw:name="img{len(images)}" '
+            f'svg:width="{block.width_cm}cm" svg:height="{block.width_cm / 2}cm" '
+            f'text:anchor-type="as-char"><draw:image><office:binary-data>{data}'
+            f"</office:binary-data></draw:image><svg:desc>{escape(block.alt)}</svg:desc>"
+            f"</draw:frame></text:p>"
+        )
     return block.xml
 
 
@@ -202,26 +224,31 @@ def fodt(doc: Document) -> str:
     images: list[int] = []
     body = "\n".join(_block(b, counter, images) for b in doc.blocks)
     meta = f"<dc:title>{escape(doc.title)}</dc:title>"
-    meta += "".join(f"<meta:initial-creator>{escape(a)}</meta:initial-creator>"
-                    for a in doc.authors[:1])
+    meta += "".join(
+        f"<meta:initial-creator>{escape(a)}</meta:initial-creator>" for a in doc.authors[:1]
+    )
     if doc.keywords:
         meta += f"<meta:keyword>{escape(', '.join(doc.keywords))}</meta:keyword>"
     meta += f"<meta:creation-date>{doc.created}</meta:creation-date>"
     head = f'<text:p text:style-name="Title">{escape(doc.title, quote=False)}</text:p>'
     if doc.subtitle:
         head += f'<text:p text:style-name="Subtitle">{escape(doc.subtitle, quote=False)}</text:p>'
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document {NS}office:version="1.3" '
-            f'office:mimetype="application/vnd.oasis.opendocument.text">'
-            f"<office:meta>{meta}</office:meta>{STYLES}"
-            f"<office:body><office:text>{head}\n{body}</office:text></office:body>"
-            f"</office:document>")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document {NS}office:version="1.3" '
+        f'office:mimetype="application/vnd.oasis.opendocument.text">'
+        f"<office:meta>{meta}</office:meta>{STYLES}"
+        f"<office:body><office:text>{head}\n{body}</office:text></office:body>"
+        f"</office:document>"
+    )
 
 
 def soffice() -> str:
     exe = shutil.which("soffice")
     if exe is None:
-        raise RuntimeError("LibreOffice is needed to make .docx test files: run ./install.sh "
-                           "(it installs libreoffice-writer-nogui)")
+        raise RuntimeError(
+            "LibreOffice is needed to make .docx test files: run ./install.sh "
+            "(it installs libreoffice-writer-nogui)"
+        )
     return exe
 
 
@@ -231,10 +258,21 @@ def to_docx(sources: list[Path], out_dir: Path, profile: Path) -> list[Path]:
     A private profile folder keeps parallel runs (and other users' LibreOffice) apart.
     """
     subprocess.run(
-        [soffice(), f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless",
-         "--norestore", "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out_dir),
-         *map(str, sources)],
-        check=True, capture_output=True, timeout=300)
+        [
+            soffice(),
+            f"-env:UserInstallation={profile.resolve().as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "docx:MS Word 2007 XML",
+            "--outdir",
+            str(out_dir),
+            *map(str, sources),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     made = [out_dir / (s.stem + ".docx") for s in sources]
     missing = [p for p in made if not p.is_file()]
     if missing:
@@ -249,8 +287,12 @@ def body_text(doc: Document) -> str:
         if isinstance(block, Heading):
             out.append(block.text)
         elif isinstance(block, Para):
-            out.append("".join(p if isinstance(p, str) else
-                               "" if isinstance(p, Note) else p.text for p in block.parts))
+            out.append(
+                "".join(
+                    p if isinstance(p, str) else "" if isinstance(p, Note) else p.text
+                    for p in block.parts
+                )
+            )
         elif isinstance(block, Items):
             out.extend(block.items)
         elif isinstance(block, Table):

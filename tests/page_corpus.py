@@ -34,8 +34,7 @@ NOTES = [
 #: A Latin phrase with inline markup (emphasis, a link, code, digits). Its words are written
 #: ever longer, so from the PDF alone — without trusting any text extraction — the words are
 #: in the order written exactly when their widths increase from left to right.
-LATIN = ("Aq, *Bqqq* [Cqqqqqq](https://example.org) `Dqqqqqqqqq` Eqqqqqqqqqqqqqq,"
-         " 12345678901234567")
+LATIN = "Aq, *Bqqq* [Cqqqqqq](https://example.org) `Dqqqqqqqqq` Eqqqqqqqqqqqqqq, 12345678901234567"
 LATIN_LINE = f"قبل {LATIN} بعد"
 
 FRONT = """---
@@ -69,8 +68,12 @@ def png(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 class _Writer:
@@ -102,45 +105,73 @@ def _brief(kind: str, seed: int) -> tuple[str, dict[str, bytes]]:
             body += [f"## قسم {n + 1}"] + [w.para(6, 1) for _ in range(3)]
     elif kind == "image":
         files["chart.png"] = png(480, 240)
-        body += ["## صورة ثم حاشية",
-                 w.para(3) + " ويبيّن [@fig:trade] ذلك، كما يبيّن [@tbl:share] الحصص.",
-                 "![رسم بياني للتجارة {#fig:trade}](chart.png)",
-                 "| السنة | الحصة |\n|---|---|\n| 2023 | 88% |",
-                 ": حصة الصين من التجارة {#tbl:share}",
-                 w.para(2, 1), "![رسم آخر](chart.png)", w.para(1, 1)]
+        body += [
+            "## صورة ثم حاشية",
+            w.para(3) + " ويبيّن [@fig:trade] ذلك، كما يبيّن [@tbl:share] الحصص.",
+            "![رسم بياني للتجارة {#fig:trade}](chart.png)",
+            "| السنة | الحصة |\n|---|---|\n| 2023 | 88% |",
+            ": حصة الصين من التجارة {#tbl:share}",
+            w.para(2, 1),
+            "![رسم آخر](chart.png)",
+            w.para(1, 1),
+        ]
     elif kind == "table":
-        body += ["## جدول", w.para(3, 1), "| المجال | الصين | روسيا |\n|---|---|---|\n"
-                 "| التجارة | نحو 90% | محدودة |\n| الغذاء | منتظم | متقطع |",
-                 w.para(2, 1)]
+        body += [
+            "## جدول",
+            w.para(3, 1),
+            "| المجال | الصين | روسيا |\n|---|---|---|\n"
+            "| التجارة | نحو 90% | محدودة |\n| الغذاء | منتظم | متقطع |",
+            w.para(2, 1),
+        ]
     elif kind == "quote_list":
-        body += ["## اقتباس وقائمة", w.para(4, 1), "> " + w.para(1), "",
-                 "- " + w.para(1, 1), "- " + w.para(1), "- " + w.para(1, 1), "", w.para(3)]
+        body += [
+            "## اقتباس وقائمة",
+            w.para(4, 1),
+            "> " + w.para(1),
+            "",
+            "- " + w.para(1, 1),
+            "- " + w.para(1),
+            "- " + w.para(1, 1),
+            "",
+            w.para(3),
+        ]
     elif kind == "crowded":  # several notes on one page
         body += ["## حواشٍ كثيرة"] + [w.para(2, 2) for _ in range(4)]
     elif kind == "page_end":  # notes called in the last lines a page can hold
         for n in range(3):
             body += [f"## قسم {n + 1}"] + [w.para(5) for _ in range(2 + n)] + [w.para(3, 2)]
     elif kind == "latin":
-        body += ["## مصادر لاتينية", LATIN_LINE, w.para(2, 1),
-                 "يقول الباحث Andrei Lankov إن العلاقة قديمة، ويرى Victor Cha غير ذلك. " * 3]
+        body += [
+            "## مصادر لاتينية",
+            LATIN_LINE,
+            w.para(2, 1),
+            "يقول الباحث Andrei Lankov إن العلاقة قديمة، ويرى Victor Cha غير ذلك. " * 3,
+        ]
     elif kind == "numbers":  # typed in both systems; each edition must print one
-        body += ["## أرقام", "بلغت الحصة نحو 90% عام 2024م، وارتفعت إلى ٩٥٪ في ٢٠٢٥م، أي 2.5 "
-                 "مليون و1,400 كيلومتر، بحسب " + LATIN + ".", w.para(2, 1),
-                 "| السنة | الحصة |\n|---|---|\n| 2023 | 88% |\n| ٢٠٢٤ | ٩٠٪ |",
-                 "```figure\nkind: bar\ntitle: حصة الصين من التجارة\nunit: '%'\ndata:\n"
-                 "  - {label: 2023, value: 88}\n  - {label: 2024, value: 90}\n```", w.para(1)]
+        body += [
+            "## أرقام",
+            "بلغت الحصة نحو 90% عام 2024م، وارتفعت إلى ٩٥٪ في ٢٠٢٥م، أي 2.5 "
+            "مليون و1,400 كيلومتر، بحسب " + LATIN + ".",
+            w.para(2, 1),
+            "| السنة | الحصة |\n|---|---|\n| 2023 | 88% |\n| ٢٠٢٤ | ٩٠٪ |",
+            "```figure\nkind: bar\ntitle: حصة الصين من التجارة\nunit: '%'\ndata:\n"
+            "  - {label: 2023, value: 88}\n  - {label: 2024, value: 90}\n```",
+            w.para(1),
+        ]
     else:
         raise ValueError(kind)
-    english = ENGLISH.format(arabic=ARABIC_IN_ENGLISH) if kind in (
-        "crowded", "page_end", "long", "numbers") else ""
+    english = (
+        ENGLISH.format(arabic=ARABIC_IN_ENGLISH)
+        if kind in ("crowded", "page_end", "long", "numbers")
+        else ""
+    )
     front = FRONT.format(title=f"موجز تجريبي: {kind}", day=seed % 9 + 1, english=english)
     if kind == "numbers":
         front = front.replace("audiences: [full]", "audiences: [full, latin, written]")
     return front + "\n\n".join(body) + "\n\n" + w.definitions() + "\n", files
 
 
-KINDS = ["short", "long", "image", "table", "quote_list", "crowded", "page_end", "latin",
-         "numbers"]
+KINDS = ["short", "long", "image", "table", "quote_list", "crowded", "page_end", "latin", "numbers"]
 
 #: The corpus project's extra editions: the same brief in Western digits and as typed.
 CONFIG = """[audiences.latin]

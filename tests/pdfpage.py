@@ -45,8 +45,9 @@ class Run:
         return (self.y0 + self.y1) / 2
 
 
-def _chars(textpage: pdfium.PdfTextPage) -> list[tuple[str, tuple[float, ...], float,
-                                                       tuple[int, int, int]]]:
+def _chars(
+    textpage: pdfium.PdfTextPage,
+) -> list[tuple[str, tuple[float, ...], float, tuple[int, int, int]]]:
     out = []
     for index in range(textpage.count_chars()):
         char = textpage.get_text_range(index, 1)
@@ -58,8 +59,14 @@ def _chars(textpage: pdfium.PdfTextPage) -> list[tuple[str, tuple[float, ...], f
         matrix = raw.FS_MATRIX()
         if obj and raw.FPDFPageObj_GetMatrix(obj, matrix):  # the text object's scale
             size *= math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
-        out.append((char, box, round(size, 2),
-                    _rgb(lambda *rgba, i=index: raw.FPDFText_GetFillColor(textpage.raw, i, *rgba))))
+        out.append(
+            (
+                char,
+                box,
+                round(size, 2),
+                _rgb(lambda *rgba, i=index: raw.FPDFText_GetFillColor(textpage.raw, i, *rgba)),
+            )
+        )
     return out
 
 
@@ -80,9 +87,17 @@ def _words(chars: list[tuple[str, tuple[float, ...], float, tuple[int, int, int]
     def close() -> None:
         inked = [box for _, box in current if box[2] - box[0] > 0.01]
         if current and inked:
-            runs.append(Run("".join(c for c, _ in current), min(b[0] for b in inked),
-                            min(b[1] for b in inked), max(b[2] for b in inked),
-                            max(b[3] for b in inked), key[0], key[1]))  # type: ignore[index]
+            runs.append(
+                Run(
+                    "".join(c for c, _ in current),
+                    min(b[0] for b in inked),
+                    min(b[1] for b in inked),
+                    max(b[2] for b in inked),
+                    max(b[3] for b in inked),
+                    key[0],
+                    key[1],
+                )
+            )  # type: ignore[index]
         current.clear()
 
     for char, box, size, color in chars:
@@ -91,12 +106,19 @@ def _words(chars: list[tuple[str, tuple[float, ...], float, tuple[int, int, int]
             continue
         if current and key is not None:
             previous = [b for _, b in current if b[2] - b[0] > 0.01]
-            same_line = previous and abs(((box[1] + box[3]) / 2) - ((previous[-1][1]
-                                          + previous[-1][3]) / 2)) < size * 0.6
-            gap = (min(abs(box[0] - previous[-1][2]), abs(previous[-1][0] - box[2]))
-                   if previous else 0)
-            if (size, color) != key or not same_line or (box[2] - box[0] > 0.01
-                                                          and gap > size * 0.2):
+            same_line = (
+                previous
+                and abs(((box[1] + box[3]) / 2) - ((previous[-1][1] + previous[-1][3]) / 2))
+                < size * 0.6
+            )
+            gap = (
+                min(abs(box[0] - previous[-1][2]), abs(previous[-1][0] - box[2])) if previous else 0
+            )
+            if (
+                (size, color) != key
+                or not same_line
+                or (box[2] - box[0] > 0.01 and gap > size * 0.2)
+            ):
                 close()
         key = (size, color)
         current.append((char, box))
@@ -134,20 +156,28 @@ def page_runs(pdf: Path) -> list[list[Run]]:
 def _object_run(obj: pdfium.PdfObject, textpage: pdfium.PdfTextPage) -> Run:
     nbytes = raw.FPDFTextObj_GetText(obj.raw, textpage.raw, None, 0)
     buf = ctypes.create_string_buffer(nbytes)
-    raw.FPDFTextObj_GetText(obj.raw, textpage.raw,
-                            ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), nbytes)
+    raw.FPDFTextObj_GetText(
+        obj.raw, textpage.raw, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), nbytes
+    )
     text = buf.raw.decode("utf-16-le", "replace").split("\x00", 1)[0]
     size = ctypes.c_float()
     raw.FPDFTextObj_GetFontSize(obj.raw, size)
     a, b, c, d, _, _ = obj.get_matrix().get()
     x0, y0, x1, y1 = obj.get_bounds()
-    return Run(text, x0, y0, x1, y1, round(size.value * math.sqrt(abs(a * d - b * c)), 2),
-               _rgb(lambda *rgba: raw.FPDFPageObj_GetFillColor(obj.raw, *rgba)))
+    return Run(
+        text,
+        x0,
+        y0,
+        x1,
+        y1,
+        round(size.value * math.sqrt(abs(a * d - b * c)), 2),
+        _rgb(lambda *rgba: raw.FPDFPageObj_GetFillColor(obj.raw, *rgba)),
+    )
 
 
 def hex_rgb(color: str) -> tuple[int, int, int]:
     color = color.lstrip("#")
-    r, g, b = (int(color[i:i + 2], 16) for i in (0, 2, 4))
+    r, g, b = (int(color[i : i + 2], 16) for i in (0, 2, 4))
     return r, g, b
 
 
@@ -171,11 +201,18 @@ def footnote_pages(pdf: Path, accent: tuple[int, int, int]) -> FootnotePages:
     calls: list[int] = []
     notes: list[int] = []
     # A call is a box of its own, so a text object; a note's marker is the note's first word.
-    pages = _read_pages(pdf, lambda page, textpage: (_page_objects(page, textpage),
-                                                     _page_words(page, textpage)))
+    pages = _read_pages(
+        pdf, lambda page, textpage: (_page_objects(page, textpage), _page_words(page, textpage))
+    )
     for number, (objects, words) in enumerate(pages, 1):
-        calls += [number for run in objects if run.color == accent
-                  and abs(run.size - CALL_PT) < 0.05 and run.y1 - run.y0 > 0.5]
-        notes += [number for run in words if run.color == accent
-                  and abs(run.size - NOTE_PT) < 0.05 and _MARKER.match(run.text)]
+        calls += [
+            number
+            for run in objects
+            if run.color == accent and abs(run.size - CALL_PT) < 0.05 and run.y1 - run.y0 > 0.5
+        ]
+        notes += [
+            number
+            for run in words
+            if run.color == accent and abs(run.size - NOTE_PT) < 0.05 and _MARKER.match(run.text)
+        ]
     return FootnotePages(calls, notes)

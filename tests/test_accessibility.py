@@ -13,8 +13,11 @@ from .conftest import MINIMAL, write_brief
 
 
 def struct_elements(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
-    return [o for o in pdf.objects
-            if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/StructElem"]
+    return [
+        o
+        for o in pdf.objects
+        if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/StructElem"
+    ]
 
 
 def test_sample_is_a_valid_tagged_pdf_with_languages(samples):
@@ -28,8 +31,19 @@ def test_sample_is_a_valid_tagged_pdf_with_languages(samples):
         assert "/StructTreeRoot" in pdf.Root
         elements = struct_elements(pdf)
         kinds = [str(e.S) for e in elements]
-        for kind in ("/H1", "/H2", "/H3", "/P", "/L", "/LI", "/Table", "/TH", "/TD",
-                     "/BlockQuote", "/Figure"):
+        for kind in (
+            "/H1",
+            "/H2",
+            "/H3",
+            "/P",
+            "/L",
+            "/LI",
+            "/Table",
+            "/TH",
+            "/TD",
+            "/BlockQuote",
+            "/Figure",
+        ):
             assert kind in kinds, kind
         # the English summary is marked as English, so a screen reader switches voice
         english = [e for e in elements if str(e.get("/Lang", "")) == "en"]
@@ -44,7 +58,9 @@ def test_pdf_a_3u_option(project):
     write_brief(project, "b.md", MINIMAL)
     (project / "briefing.toml").write_text(
         '[build]\npdf_variant = "pdf/a-3u"\n[audiences.executive]\nenabled = false\n'
-        "[audiences.public]\nenabled = false\n", encoding="utf-8")
+        "[audiences.public]\nenabled = false\n",
+        encoding="utf-8",
+    )
     report = build(load_config(project), jobs=1)
     assert report.ok, [str(r.error) for r in report.results]
     path = project / "dist" / "b" / "full.pdf"

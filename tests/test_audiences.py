@@ -15,7 +15,8 @@ from .conftest import MINIMAL, write_brief
 from .helpers import page_texts, pdfium_text
 
 SECRET = "ملاحظة داخلية لا تُنشر خارج الفريق"
-BRIEF = """---
+BRIEF = (
+    """---
 title: عنوان الورقة
 date: 2025-01-01
 ---
@@ -26,12 +27,15 @@ date: 2025-01-01
 
 ## تقدير داخلي {audiences=full}
 
-""" + SECRET + """.
+"""
+    + SECRET
+    + """.
 
 ## قسم ثالث
 
 نص ختامي.
 """
+)
 
 # The README's walkthrough, verbatim: a config entry, one CSS file, one template override.
 BOARD_TOML = """
@@ -124,7 +128,8 @@ def test_config_errors_name_the_key(project, toml, needle):
 def test_missing_template_and_template_syntax_error(project):
     write_brief(project, "b.md", MINIMAL)
     (project / "briefing.toml").write_text(
-        "[audiences.full]\ntemplate = 'nope.html'\n", encoding="utf-8")
+        "[audiences.full]\ntemplate = 'nope.html'\n", encoding="utf-8"
+    )
     report = build(load_config(project), jobs=1)
     full = next(r for r in report.results if r.name == "b/full")
     assert full.status == "failed" and "template not found: nope.html" in str(full.error)
@@ -133,7 +138,8 @@ def test_missing_template_and_template_syntax_error(project):
     (project / "templates").mkdir()
     (project / "templates" / "brief.html").write_text(
         '{% extends "base/brief.html" %}\n{% block cover %}\n{% if %}\n{% endblock %}\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     report = build(load_config(project), jobs=1)
     full = next(r for r in report.results if r.name == "b/full")
     assert full.status == "failed"
@@ -142,7 +148,8 @@ def test_missing_template_and_template_syntax_error(project):
 
 def test_two_outputs_can_never_claim_one_path(project):
     (project / "briefing.toml").write_text(
-        "[paths]\noutput_name = '{slug}.pdf'\n", encoding="utf-8")
+        "[paths]\noutput_name = '{slug}.pdf'\n", encoding="utf-8"
+    )
     with pytest.raises(BriefError, match=re.escape("must contain {slug} and {audience}")):
         load_config(project)
     (project / "briefing.toml").unlink()
@@ -159,5 +166,6 @@ def test_two_outputs_can_never_claim_one_path(project):
         f"{flat}: another brief has the same name 'x' ({folder}); "
         "rename one: they would write the same PDFs",
         f"{folder}: another brief has the same name 'x' ({flat}); "
-        "rename one: they would write the same PDFs"]
+        "rename one: they would write the same PDFs",
+    ]
     assert pdf.read_bytes() == good

@@ -40,15 +40,17 @@ def _errors_by_file(messages: list[str], root: Path) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for message in messages:
         for name in [*FAULTS, "link.md"]:
-            shown = str(root / "content" / name).replace("\t", "\\u0009").replace(
-                "\u202e", "\\u202e")
+            shown = (
+                str(root / "content" / name).replace("\t", "\\u0009").replace("\u202e", "\\u202e")
+            )
             if message.startswith(shown + ":"):
                 found.setdefault(name, []).append(message)
     return found
 
 
 def test_hostile_corpus_each_bad_brief_fails_alone_and_the_good_ones_build(
-        tmp_path_factory: pytest.TempPathFactory) -> None:
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     root = tmp_path_factory.mktemp("corpus")
     _corpus(root, tmp_path_factory.mktemp("outside"))
     (root / "full.pdf").write_bytes(b"not to be overwritten")
@@ -58,8 +60,9 @@ def test_hostile_corpus_each_bad_brief_fails_alone_and_the_good_ones_build(
 
     built = sorted(r.name for r in report.results if r.status == "built")
     assert built == ["good-one/full", "good-two/full"], [str(e) for e in report.errors]
-    messages = [str(e).splitlines()[0] for e in report.errors] + \
-        [str(r.error) for r in report.results if r.error]
+    messages = [str(e).splitlines()[0] for e in report.errors] + [
+        str(r.error) for r in report.results if r.error
+    ]
     by_file = _errors_by_file(messages, root)
     for name, (_, needle) in FAULTS.items():
         assert len(by_file.get(name, [])) == 1, (name, by_file.get(name), messages)
@@ -78,27 +81,34 @@ def test_hostile_corpus_each_bad_brief_fails_alone_and_the_good_ones_build(
     # check reports the same problems, and serve's index keeps answering beside them
     _, _, errors = check_all(config)
     assert sorted(str(e).splitlines()[0] for e in errors) == sorted(
-        str(e).splitlines()[0] for e in report.errors)
+        str(e).splitlines()[0] for e in report.errors
+    )
     with PreviewServer(root, host="127.0.0.1", port=0) as preview:
         port = preview.httpd.server_address[1]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=120) as response:
             page = response.read().decode()
         assert response.status == 200
         assert "limits.max_front_matter_nodes" in page and "/good-one/full/" in page
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/good-one/full/",
-                                    timeout=120) as response:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/good-one/full/", timeout=120
+        ) as response:
             assert response.status == 200 and "نصٌّ عربي سليم" in response.read().decode()
 
 
-def test_a_hang_or_a_crash_inside_one_brief_fails_only_that_brief(project: Path,
-                                                                   monkeypatch) -> None:
+def test_a_hang_or_a_crash_inside_one_brief_fails_only_that_brief(
+    project: Path, monkeypatch
+) -> None:
     (project / "briefing.toml").write_text(
-        "[limits]\nparse_timeout = 3\nmax_depth = 100000\n", encoding="utf-8")
+        "[limits]\nparse_timeout = 3\nmax_depth = 100000\n", encoding="utf-8"
+    )
     write_brief(project, "good.md", brief("audiences: [full]\n"))
     write_brief(project, "hangs.md", brief("audiences: [full]\n", "\n## عنوان\n\nيتوقف هنا\n"))
     # a list nested 3000 levels deep: Python-Markdown recurses per level (max_depth is off)
-    write_brief(project, "recursion.md", brief("audiences: [full]\n",
-                                               "\n## عنوان\n\n" + "- " * 3000 + "بند\n"))
+    write_brief(
+        project,
+        "recursion.md",
+        brief("audiences: [full]\n", "\n## عنوان\n\n" + "- " * 3000 + "بند\n"),
+    )
     write_brief(project, "crashes.md", brief("audiences: [full]\n", "\n## عنوان\n\nينهار هنا\n"))
     original = markup.to_html
 
@@ -139,10 +149,10 @@ def test_stale_and_cache_paths_never_leave_the_output_folder(project: Path, capl
     assert "../victim.txt" not in cache_file.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("shape", [[], {"version": 2, "stamp": "x", "entries": []},
-                                   "WRONG_STAMP_ENTRIES_STR"])
-def test_cache_of_the_wrong_shape_is_discarded_with_a_warning(project: Path, caplog,
-                                                              shape) -> None:
+@pytest.mark.parametrize(
+    "shape", [[], {"version": 2, "stamp": "x", "entries": []}, "WRONG_STAMP_ENTRIES_STR"]
+)
+def test_cache_of_the_wrong_shape_is_discarded_with_a_warning(project: Path, caplog, shape) -> None:
     write_brief(project, "a.md", brief("audiences: [full]\n"))
     config = load_config(project)
     assert build(config).ok
@@ -159,10 +169,17 @@ def test_cache_of_the_wrong_shape_is_discarded_with_a_warning(project: Path, cap
     assert "unreadable build cache" in caplog.text
 
 
-@pytest.mark.parametrize("heading", [
-    "## تقدير داخلي {audience=full}", "## تقدير {audiences=full} .", "## تقدير {Audiences=full}",
-    "## تقدير {audiences=full", "## تقدير { audiences : full }", "## تقدير {audiences=full} ##x",
-])
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "## تقدير داخلي {audience=full}",
+        "## تقدير {audiences=full} .",
+        "## تقدير {Audiences=full}",
+        "## تقدير {audiences=full",
+        "## تقدير { audiences : full }",
+        "## تقدير {audiences=full} ##x",
+    ],
+)
 def test_malformed_audience_mark_is_an_error_naming_the_line(heading: str) -> None:
     body = f"\n## عام\n\nنص عام.\n\n{heading}\n\nنص مقيّد.\n"
     with pytest.raises(BriefError) as caught:
@@ -173,15 +190,19 @@ def test_malformed_audience_mark_is_an_error_naming_the_line(heading: str) -> No
 
 def test_well_formed_marks_and_plain_headings_still_parse() -> None:
     assert section_heading("## عنوان {audiences=full, executive}", Path("x"), 1) == (
-        "عنوان", "full, executive")
+        "عنوان",
+        "full, executive",
+    )
     assert section_heading("## عنوان ##", Path("x"), 1) == ("عنوان", None)
     assert section_heading("## C# {x}", Path("x"), 1) == ("C# {x}", None)
     assert section_heading("### فرعي", Path("x"), 1) is None
 
 
 def test_footnote_calls_are_recognised_in_text_only() -> None:
-    body = ('نص[^1] و![صورة [^1]](a.png) و<img alt="[^1]" src="b.png"> '
-            "و[رابط](https://example.org/[^1])\n\n[^1]: نص الحاشية.\n")
+    body = (
+        'نص[^1] و![صورة [^1]](a.png) و<img alt="[^1]" src="b.png"> '
+        "و[رابط](https://example.org/[^1])\n\n[^1]: نص الحاشية.\n"
+    )
     out = parse_body(body, Path("x.md"), 1).intro
     assert out.count('<span class="footnote">') == 1
     assert 'alt="[^1]"' in out and 'href="https://example.org/[^1]"' in out
@@ -198,13 +219,18 @@ def _steps(func, text: str) -> float:
     return max(best, 1e-6)
 
 
-@pytest.mark.parametrize("make, parse", [
-    (lambda n: "## أ" + " " * n + "x", lambda t: section_heading(t, Path("x"), 1)),
-    (lambda n: "## أ {" + " " * n + "audiences=full", lambda t: _quiet(section_heading, t)),
-    (lambda n: ("- " * 30 + "أ " * n + "\n") * 4, lambda t: _quiet(check_bounds, t)),
-    (lambda n: "---\n" + "k: [" + ", ".join(["&a x"] + ["*a"] * (n // 16)) + "]\n---\n",
-     lambda t: _quiet(split_front_matter, t)),
-])
+@pytest.mark.parametrize(
+    "make, parse",
+    [
+        (lambda n: "## أ" + " " * n + "x", lambda t: section_heading(t, Path("x"), 1)),
+        (lambda n: "## أ {" + " " * n + "audiences=full", lambda t: _quiet(section_heading, t)),
+        (lambda n: ("- " * 30 + "أ " * n + "\n") * 4, lambda t: _quiet(check_bounds, t)),
+        (
+            lambda n: "---\n" + "k: [" + ", ".join(["&a x"] + ["*a"] * (n // 16)) + "]\n---\n",
+            lambda t: _quiet(split_front_matter, t),
+        ),
+    ],
+)
 def test_parsing_grows_linearly(make, parse) -> None:
     """16× the input may cost at most 16 × 8 the time (the old heading regex: 16³ ≈ 4,000×);
     a ratio of CPU times in one run, not a wall-clock threshold."""
@@ -225,8 +251,9 @@ def _quiet(func, text: str) -> None:  # type: ignore[no-untyped-def]
         pass
 
 
-def test_serve_host_check_is_exact_and_idle_connections_are_dropped(project: Path,
-                                                                     monkeypatch) -> None:
+def test_serve_host_check_is_exact_and_idle_connections_are_dropped(
+    project: Path, monkeypatch
+) -> None:
     from briefing import serve
 
     monkeypatch.setattr(serve._Handler, "timeout", 0.5)
@@ -236,14 +263,20 @@ def test_serve_host_check_is_exact_and_idle_connections_are_dropped(project: Pat
 
         def status(host: str) -> int:
             with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
-                conn.sendall(f"GET /_version HTTP/1.1\r\nHost: {host}\r\n"
-                             "Connection: close\r\n\r\n".encode())
+                conn.sendall(
+                    f"GET /_version HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+                )
                 return int(conn.recv(100).split()[1])
 
         assert status(f"127.0.0.1:{port}") == 200
         assert status(f"localhost:{port}") == 200
-        for host in (f"127.0.0.1:{port}@evil.com", "127.0.0.1", f"evil.com:{port}",
-                     f"127.0.0.1:{port}.evil.com", f"localhost:{port + 1}"):
+        for host in (
+            f"127.0.0.1:{port}@evil.com",
+            "127.0.0.1",
+            f"evil.com:{port}",
+            f"127.0.0.1:{port}.evil.com",
+            f"localhost:{port + 1}",
+        ):
             assert status(host) == 403, host
         idle = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(40)]
         for conn in idle:  # each silent connection is closed by the server (EOF), none hangs
@@ -255,10 +288,15 @@ def test_serve_host_check_is_exact_and_idle_connections_are_dropped(project: Pat
 def test_data_image_is_judged_by_its_bytes(project: Path) -> None:
     import base64
 
-    svg = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">'
-                           b'<rect width="9" height="9"/></svg>').decode()
-    write_brief(project, "a.md", brief("audiences: [full]\n",
-                                       f"\n## ق\n\n![شكل](data:image/png;base64,{svg})\n"))
+    svg = base64.b64encode(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">'
+        b'<rect width="9" height="9"/></svg>'
+    ).decode()
+    write_brief(
+        project,
+        "a.md",
+        brief("audiences: [full]\n", f"\n## ق\n\n![شكل](data:image/png;base64,{svg})\n"),
+    )
     report = build(load_config(project))
     [result] = report.results
     assert result.status == "failed"
@@ -282,23 +320,40 @@ def test_hidden_characters_in_titles_are_reported(project: Path, caplog) -> None
     write_brief(project, "a.md", "---\ntitle: عنوان \u202eمقلوب\ndate: 2025-01-01\n---\n\nنص.\n")
     _, _, errs = check_all(load_config(project))
     assert not errs
-    assert f"{project / 'content' / 'a.md'}:2: title contains the invisible character U+202E" \
+    assert (
+        f"{project / 'content' / 'a.md'}:2: title contains the invisible character U+202E"
         in caplog.text
+    )
 
 
 def test_swallowed_nested_list_is_warned(project: Path, caplog) -> None:
-    write_brief(project, "a.md", "---\ntitle: ع\ndate: 2025-01-01\nkey_points:\n  - أولى\n"
-                "    - فرعية\n---\n\nنص.\n")
+    write_brief(
+        project,
+        "a.md",
+        "---\ntitle: ع\ndate: 2025-01-01\nkey_points:\n  - أولى\n    - فرعية\n---\n\nنص.\n",
+    )
     check_all(load_config(project))
-    assert f"{project / 'content' / 'a.md'}:6: this line became part of the list item above" \
+    assert (
+        f"{project / 'content' / 'a.md'}:6: this line became part of the list item above"
         in caplog.text
+    )
 
 
 def test_watch_ignores_editor_scratch_files() -> None:
     from briefing.watch import is_scratch_file
 
-    for name in ("sedC30Jds", ".index.md.swp", "index.md~", "#index.md#", ".#index.md", "4913",
-                 ".x.pdf.tmp", "index.md.bak", "a.kate-swp", "goutputstream-ABC123"):
+    for name in (
+        "sedC30Jds",
+        ".index.md.swp",
+        "index.md~",
+        "#index.md#",
+        ".#index.md",
+        "4913",
+        ".x.pdf.tmp",
+        "index.md.bak",
+        "a.kate-swp",
+        "goutputstream-ABC123",
+    ):
         assert is_scratch_file(name), name
     for name in ("index.md", "chart.png", "brief.css", "sedan.md", "x.md"):
         assert not is_scratch_file(name), name
@@ -307,22 +362,42 @@ def test_watch_ignores_editor_scratch_files() -> None:
 def test_safe_names_refuse_every_escape() -> None:
     from briefing.load import slug_problem
 
-    for slug in ("", ".", "..", "...", ".hidden", "a/b", "a\\b", "a\nb", "manifest.json",
-                 "_fonts", "a\u2066b"):
+    for slug in (
+        "",
+        ".",
+        "..",
+        "...",
+        ".hidden",
+        "a/b",
+        "a\\b",
+        "a\nb",
+        "manifest.json",
+        "_fonts",
+        "a\u2066b",
+    ):
         assert slug_problem(slug), slug
     assert slug_problem("أمن-الطاقة 2025") is None
 
 
-@pytest.mark.parametrize("name, data, reason", [
-    ("bomb.png", None, "pixels; the limit is 1,000,000 (limits.max_image_pixels)"),
-    ("text.png", "ليست صورة".encode(), "declared image/png, but its bytes are not an image"),
-    ("fake.jpg", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "declared image/jpeg, but its bytes are "
-     "image/png"),
-    ("entities.svg", b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
-     b'<svg xmlns="http://www.w3.org/2000/svg">&a;</svg>', "entity expansion refused"),
-])
-def test_image_failures_say_why(project: Path, name: str, data: bytes | None,
-                                reason: str) -> None:
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("bomb.png", None, "pixels; the limit is 1,000,000 (limits.max_image_pixels)"),
+        ("text.png", "ليست صورة".encode(), "declared image/png, but its bytes are not an image"),
+        (
+            "fake.jpg",
+            b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
+            "declared image/jpeg, but its bytes are image/png",
+        ),
+        (
+            "entities.svg",
+            b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
+            b'<svg xmlns="http://www.w3.org/2000/svg">&a;</svg>',
+            "entity expansion refused",
+        ),
+    ],
+)
+def test_image_failures_say_why(project: Path, name: str, data: bytes | None, reason: str) -> None:
     from PIL import Image
 
     folder = project / "content" / "b"
@@ -332,8 +407,9 @@ def test_image_failures_say_why(project: Path, name: str, data: bytes | None,
     else:
         (folder / name).write_bytes(data)
     write_brief(project, "b/index.md", brief("audiences: [full]\n", f"\n## ق\n\n![صورة]({name})\n"))
-    (project / "briefing.toml").write_text("[limits]\nmax_image_pixels = 1000000\n",
-                                           encoding="utf-8")
+    (project / "briefing.toml").write_text(
+        "[limits]\nmax_image_pixels = 1000000\n", encoding="utf-8"
+    )
     [result] = build(load_config(project), jobs=1).results
     assert result.status == "failed"
     assert name in str(result.error) and reason in str(result.error), str(result.error)

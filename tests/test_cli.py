@@ -11,14 +11,21 @@ from .conftest import MINIMAL, write_brief
 
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "briefing", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "briefing", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_help_does_not_import_weasyprint():
-    code = ("import sys; from click.testing import CliRunner; from briefing.cli import main; "
-            "r = CliRunner().invoke(main, ['--help']); assert r.exit_code == 0, r.output; "
-            "print('weasyprint' in sys.modules)")
+    code = (
+        "import sys; from click.testing import CliRunner; from briefing.cli import main; "
+        "r = CliRunner().invoke(main, ['--help']); assert r.exit_code == 0, r.output; "
+        "print('weasyprint' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     started = time.perf_counter()
@@ -52,8 +59,10 @@ def test_build_audience_builds_only_those_editions_and_removes_no_other(project)
     """`--audience` while iterating on one edition: only it is built, no other edition's PDF
     is removed or rewritten, and the next full build catches up (and removes what is gone)."""
     toml = project / "briefing.toml"
-    toml.write_text("[audiences.public]\nenabled = false\n\n[audiences.board]\ntitle = 'مجلس'\n",
-                    encoding="utf-8")
+    toml.write_text(
+        "[audiences.public]\nenabled = false\n\n[audiences.board]\ntitle = 'مجلس'\n",
+        encoding="utf-8",
+    )
     brief = write_brief(project, "b.md", MINIMAL)
     out = project / "out" / "b"
     args = ("build", "--root", str(project), "--out", str(project / "out"))

@@ -17,11 +17,14 @@ def test_gate_names_the_version_it_refuses(monkeypatch):
         compat.check()
 
 
-@pytest.mark.parametrize(("module", "name"), [
-    ("weasyprint.draw.text", "draw_first_line"),
-    ("weasyprint.pdf.fonts", "build_fonts_dictionary"),
-    ("weasyprint.pdf.fonts", "_build_vector_font_dictionary"),
-])
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("weasyprint.draw.text", "draw_first_line"),
+        ("weasyprint.pdf.fonts", "build_fonts_dictionary"),
+        ("weasyprint.pdf.fonts", "_build_vector_font_dictionary"),
+    ],
+)
 def test_gate_notices_a_hook_changing_shape(monkeypatch, module, name):
     import importlib
 
@@ -64,8 +67,10 @@ def test_tag_builder_hook_gives_elements_their_language():
     from weasyprint.pdf import tags
 
     assert compat.hooked(tags, "_build_box_tree")
-    data = HTML(string='<html lang="ar"><head><title>t</title></head><body><p>نص</p>'
-                       '<p lang="en">English</p></body></html>').write_pdf(pdf_variant="pdf/ua-1")
+    data = HTML(
+        string='<html lang="ar"><head><title>t</title></head><body><p>نص</p>'
+        '<p lang="en">English</p></body></html>'
+    ).write_pdf(pdf_variant="pdf/ua-1")
     with pikepdf.open(io.BytesIO(data)) as document:
         langs = set()
         stack = [document.Root.StructTreeRoot]
@@ -105,5 +110,6 @@ def test_layout_fix_is_installed_with_the_renderer():
 
     pdf.PdfRenderer(Path(__file__).parent.parent / "fonts")
     assert layoutfix._installed
-    assert "briefing.layoutfix" in __import__("inspect").getsource(block._linebox_layout) \
-        or block._linebox_layout.__code__.co_filename.endswith("block.py")
+    assert "briefing.layoutfix" in __import__("inspect").getsource(
+        block._linebox_layout
+    ) or block._linebox_layout.__code__.co_filename.endswith("block.py")

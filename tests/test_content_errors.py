@@ -30,8 +30,11 @@ def error_for(project: Path, text: str | bytes, name: str = "x.md") -> str:
         ("---\ntitle: عنوان\ndate: 2025-02-30\n---\n", 3, "date"),
         ("---\ndate: 2025-01-01\n---\n", 1, "missing required key 'title'"),
         ("---\ntitle: [غير مغلق\ndate: 2025-01-01\n---\n", 3, "YAML error"),
-        (GOOD_HEAD + "authors:\n  - name: أ\n    role: x\n---\n", 6,
-         "unknown key 'authors[0].role'"),
+        (
+            GOOD_HEAD + "authors:\n  - name: أ\n    role: x\n---\n",
+            6,
+            "unknown key 'authors[0].role'",
+        ),
         (GOOD_HEAD + "english:\n  title: T\n---\n", 4, "missing required key 'english.summary'"),
         (GOOD_HEAD + "key_points: نقطة واحدة\n---\n", 4, "key_points"),
         ("# بلا ترويسة\n", 1, "missing front matter"),
@@ -39,9 +42,21 @@ def error_for(project: Path, text: str | bytes, name: str = "x.md") -> str:
         (GOOD_HEAD + "---\n\nنص[^9]\n", 6, "footnote [^9] is cited but never defined"),
         (GOOD_HEAD + "---\n\n# عنوان\n", 6, "'# ' headings"),
     ],
-    ids=["unknown-key", "wrong-type", "bad-date-format", "impossible-date", "missing-title",
-         "yaml-syntax", "nested-unknown-key", "english-missing-summary", "list-expected",
-         "no-front-matter", "unclosed-front-matter", "undefined-footnote", "h1-in-body"],
+    ids=[
+        "unknown-key",
+        "wrong-type",
+        "bad-date-format",
+        "impossible-date",
+        "missing-title",
+        "yaml-syntax",
+        "nested-unknown-key",
+        "english-missing-summary",
+        "list-expected",
+        "no-front-matter",
+        "unclosed-front-matter",
+        "undefined-footnote",
+        "h1-in-body",
+    ],
 )
 def test_bad_front_matter_names_file_line_and_key(project, text, line, needle):
     message = error_for(project, text)
@@ -75,10 +90,15 @@ def test_one_bad_brief_does_not_stop_the_others(project):
     write_brief(project, "good.md", MINIMAL)
     write_brief(project, "bad.md", "---\ntitle: x\ndate: nope\n---\n")
     report = build(load_config(project))
-    assert [r.name for r in report.results if r.status == "built"] == ["good/full", "good/public",
-                                                                       "good/executive"] or \
-        {r.name for r in report.results if r.status == "built"} == {
-            "good/full", "good/public", "good/executive"}
+    assert [r.name for r in report.results if r.status == "built"] == [
+        "good/full",
+        "good/public",
+        "good/executive",
+    ] or {r.name for r in report.results if r.status == "built"} == {
+        "good/full",
+        "good/public",
+        "good/executive",
+    }
     assert len(report.errors) == 1 and "bad.md:3:" in str(report.errors[0])
     assert not (project / "dist" / "bad").exists()
 
@@ -111,13 +131,14 @@ def test_every_problem_of_a_brief_is_reported_with_its_line(project):
     assert message.splitlines() == [
         f"{path}:3: date: '2025-13-01' is not a real calendar date",
         f"{path}:4: unknown key 'key_point'; did you mean 'key_points'?",
-        f"{path}:5: number: Input should be a valid integer, unable to parse string as an "
-        "integer",
+        f"{path}:5: number: Input should be a valid integer, unable to parse string as an integer",
     ]
 
 
 def test_unknown_key_without_a_near_miss_lists_the_allowed_keys(project):
     message = error_for(project, "---\ntitle: x\ndate: 2025-01-01\nzzz: 1\n---\n")
-    assert message.endswith("unknown key 'zzz' (allowed: title, subtitle, date, authors, "
-                            "series, number, summary, key_points, recommendations, sources, "
-                            "keywords, audiences, figures, english)"), message
+    assert message.endswith(
+        "unknown key 'zzz' (allowed: title, subtitle, date, authors, "
+        "series, number, summary, key_points, recommendations, sources, "
+        "keywords, audiences, figures, english)"
+    ), message

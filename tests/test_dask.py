@@ -46,20 +46,52 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp / "worker"
     workdir.mkdir()
     env = dict(os.environ)
-    procs = [subprocess.Popen(
-        [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-         "--scheduler-file", str(info)], cwd=tmp, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    procs = [
+        subprocess.Popen(
+            [
+                DASK,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(info),
+            ],
+            cwd=tmp,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     try:
         deadline = time.monotonic() + 60
         while not info.exists():
             assert time.monotonic() < deadline, "the scheduler did not start"
             time.sleep(0.1)
-        procs.append(subprocess.Popen(
-            [DASK, "worker", "--scheduler-file", str(info), "--host", "127.0.0.1",
-             "--no-nanny", "--nthreads", "1", "--no-dashboard",
-             "--local-directory", str(workdir)], cwd=workdir, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                [
+                    DASK,
+                    "worker",
+                    "--scheduler-file",
+                    str(info),
+                    "--host",
+                    "127.0.0.1",
+                    "--no-nanny",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--local-directory",
+                    str(workdir),
+                ],
+                cwd=workdir,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         address = json.loads(info.read_text())["address"]
         with distributed.Client(address, timeout=30) as client:
             client.wait_for_workers(1, timeout=60)
@@ -78,8 +110,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture
 def remote_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """No local worker pool; the project folder is elsewhere while the cluster renders."""
+
     def no_local_pool(*args, **kwargs):
         raise AssertionError("the local worker pool was used")
+
     monkeypatch.setattr(build_module, "run_local", no_local_pool)
     real = build_module.run_dask
     calls: list[int] = []
@@ -95,6 +129,7 @@ def remote_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
         finally:
             hidden.rename(project)
         yield from results
+
     monkeypatch.setattr(build_module, "run_dask", without_content)
     return calls
 
@@ -103,8 +138,9 @@ def pdf_pages(path: Path) -> int:
     data = path.read_bytes()
     assert data.startswith(b"%PDF-")
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
-    return int(next(line.split()[-1] for line in info.stdout.splitlines()
-                    if line.startswith("Pages:")))
+    return int(
+        next(line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages:"))
+    )
 
 
 def test_build_through_a_local_cluster(cluster: str, remote_only: list[int], tmp_path: Path):
@@ -148,9 +184,23 @@ def test_build_through_a_local_cluster(cluster: str, remote_only: list[int], tmp
 def test_cli_build_with_scheduler_matches_a_local_build(cluster: str, project: Path):
     write_brief(project, "a.md", brief_text(1))
     remote = subprocess.run(
-        [sys.executable, "-m", "briefing", "build", "--root", str(project), "--out",
-         str(project / "remote"), "--scheduler", cluster, "--json"],
-        capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "briefing",
+            "build",
+            "--root",
+            str(project),
+            "--out",
+            str(project / "remote"),
+            "--scheduler",
+            cluster,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert remote.returncode == 0, remote.stderr
     summary = json.loads(remote.stdout)
     assert (summary["built"], summary["failed"]) == (3, 0)

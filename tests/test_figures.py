@@ -373,6 +373,7 @@ def test_palette_from_the_template_context() -> None:
 
 # -- a real render, read back --------------------------------------------------------------
 
+
 def _document(body: str) -> str:
     css = (ROOT / "templates" / "figures" / "figures.css").read_text(encoding="utf-8")
     faces = "".join(
@@ -410,6 +411,7 @@ OCR_WORDS = ["روسيا", "أوكرانيا", "الصين"]
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Page 1: a chart as built; page 2: the same labels put raw into SVG (the control)."""
     import weasyprint
+
     figure = render_figure(_figure(OCR_BAR), _env())
     raw = "".join(
         f'<text x="560" y="{40 + 40 * i}" text-anchor="end" font-size="22">{word}</text>'
@@ -471,6 +473,7 @@ def test_ocr_reads_the_chart_labels(rendered: Path) -> None:
 
 def test_caption_is_in_the_text_layer(rendered: Path) -> None:
     import pypdfium2 as pdfium
+
     pdf = pdfium.PdfDocument(rendered)
     text = "".join(pdf[0].get_textpage().get_text_range().split())
     pdf.close()

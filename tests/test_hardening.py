@@ -97,7 +97,9 @@ def test_hung_render_is_killed_and_the_rest_of_the_build_goes_on(project, monkey
     write_brief(project, "fast.md", MINIMAL)
     (project / "briefing.toml").write_text(
         "[limits]\nrender_timeout = 4\n[audiences.executive]\nenabled = false\n"
-        "[audiences.public]\nenabled = false\n", encoding="utf-8")
+        "[audiences.public]\nenabled = false\n",
+        encoding="utf-8",
+    )
     real = workers.run_job
 
     def hanging(job):
@@ -120,8 +122,9 @@ def test_decompression_bomb_image_is_refused(project):
     folder.mkdir(parents=True)
     Image.new("1", (6000, 6000)).save(folder / "bomb.png")  # 36 Mpx, a few KB on disk
     write_brief(project, "b/index.md", MINIMAL + "\n![صورة](bomb.png)\n")
-    (project / "briefing.toml").write_text("[limits]\nmax_image_pixels = 1000000\n",
-                                           encoding="utf-8")
+    (project / "briefing.toml").write_text(
+        "[limits]\nmax_image_pixels = 1000000\n", encoding="utf-8"
+    )
     report = build(load_config(project), jobs=1)
     full = next(r for r in report.results if r.name == "b/full")
     assert full.status == "failed" and "bomb.png" in str(full.error)
@@ -162,6 +165,7 @@ def test_corrupt_font_is_an_error_never_a_fallback(project, tmp_path_factory, mo
 
 # ------------------------------------------------------------------ property-based loading
 
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=400))
 def test_any_bytes_give_a_brief_or_our_error(tmp_path_factory, data):
@@ -196,7 +200,9 @@ def test_worker_memory_cap_fails_the_edition_not_the_build(project):
     write_brief(project, "b.md", MINIMAL)
     (project / "briefing.toml").write_text(
         "[limits]\nworker_memory_mb = 64\n[audiences.executive]\nenabled = false\n"
-        "[audiences.public]\nenabled = false\n", encoding="utf-8")
+        "[audiences.public]\nenabled = false\n",
+        encoding="utf-8",
+    )
     report = build(load_config(project), jobs=1)  # returns: the build itself survives
     full = next(r for r in report.results if r.name == "b/full")
     assert full.status == "failed"
@@ -229,8 +235,10 @@ def test_full_disk_is_a_clear_error_and_keeps_the_old_pdf(project, monkeypatch):
 def test_front_matter_cannot_break_out_of_the_stylesheet(project):
     """The series is printed by CSS (running header): `</style>` in it must stay text."""
     other = write_brief(project, "other/index.md", MINIMAL.replace("نصّ عربي", SECRET))
-    attack = ('"a</style><a rel=attachment href=\'../other/index.md\'>x</a>'
-              '<img src=\'file:///etc/passwd\'><style>"')
+    attack = (
+        "\"a</style><a rel=attachment href='../other/index.md'>x</a>"
+        "<img src='file:///etc/passwd'><style>\""
+    )
     write_brief(project, "y/index.md", MINIMAL.replace("date:", f"series: {attack}\ndate:"))
     report = build(load_config(project), [project / "content" / "y" / "index.md"], jobs=1)
     assert report.ok, [str(r.error) for r in report.results]

@@ -47,40 +47,83 @@ ANALYST = Document(
     keywords=["روسيا", "كوريا الشمالية"],
     blocks=[
         Heading(1, "مُقَدِّمَة"),
-        Para(("منذ اندلاع الحرب في أوكرانيا، وجدت موسكو في بيونغ يانغ مورّداً طارئاً للذخيرة",
-              Note("تقديرات جهاز الاستخبارات الوطني في كوريا الجنوبية (NIS)، إحاطة أمام "
-                   "البرلمان، 2024."),
-              "، فيما وجدت بيونغ يانغ في موسكو منفذاً من العزلة ومصدراً للموارد الأساسية. ",
-              Bold("ولا تُعَدُّ هذه العلاقة جديدة"), "؛ إذ تعود إلى عام 1948م.")),
-        Para(("يرى الباحث ", Italic("Andrei Lankov"), " أن هذا التقارب «صفقةٌ تبحث عن تحالف»",
-              Note("Lankov, A., The Real North Korea, Oxford University Press, 2013, p. 112."),
-              "، وهو وصفٌ يلخّص حدود العلاقة وإمكاناتها.")),
+        Para(
+            (
+                "منذ اندلاع الحرب في أوكرانيا، وجدت موسكو في بيونغ يانغ مورّداً طارئاً للذخيرة",
+                Note(
+                    "تقديرات جهاز الاستخبارات الوطني في كوريا الجنوبية (NIS)، إحاطة أمام "
+                    "البرلمان، 2024."
+                ),
+                "، فيما وجدت بيونغ يانغ في موسكو منفذاً من العزلة ومصدراً للموارد الأساسية. ",
+                Bold("ولا تُعَدُّ هذه العلاقة جديدة"),
+                "؛ إذ تعود إلى عام 1948م.",
+            )
+        ),
+        Para(
+            (
+                "يرى الباحث ",
+                Italic("Andrei Lankov"),
+                " أن هذا التقارب «صفقةٌ تبحث عن تحالف»",
+                Note("Lankov, A., The Real North Korea, Oxford University Press, 2013, p. 112."),
+                "، وهو وصفٌ يلخّص حدود العلاقة وإمكاناتها.",
+            )
+        ),
         Heading(2, "التعاون الاقتصادي"),
-        Para(("شمل اتفاق نوفمبر 2024 السياحة والعلوم والزراعة، بحسب وكالة ",
-              Link("TASS", "https://tass.com"),
-              "، وبُحثت خلال زيارة سبتمبر 2023 زيادةُ شحنات الحبوب الروسية وتسييرُ رحلات "
-              "جوية منتظمة.")),
-        Items(("إحياء مشروع السكة الحديدية بين خاسان وراجين.",
-               "استقدام عمّال كوريين شماليين لقطاعَي البناء والزراعة.",
-               "تسيير رحلات جوية منتظمة بين العاصمتين.")),
-        Table((("المؤشر", "التقدير", "المصدر"),
-               ("قذائف المدفعية", "أكثر من 8 ملايين", "NIS"),
-               ("الجنود", "أكثر من 11 ألفاً", "NIS"),
-               ("النفط", "أكثر من مليون برميل", "تقارير صحفية"))),
+        Para(
+            (
+                "شمل اتفاق نوفمبر 2024 السياحة والعلوم والزراعة، بحسب وكالة ",
+                Link("TASS", "https://tass.com"),
+                "، وبُحثت خلال زيارة سبتمبر 2023 زيادةُ شحنات الحبوب الروسية وتسييرُ رحلات "
+                "جوية منتظمة.",
+            )
+        ),
+        Items(
+            (
+                "إحياء مشروع السكة الحديدية بين خاسان وراجين.",
+                "استقدام عمّال كوريين شماليين لقطاعَي البناء والزراعة.",
+                "تسيير رحلات جوية منتظمة بين العاصمتين.",
+            )
+        ),
+        Table(
+            (
+                ("المؤشر", "التقدير", "المصدر"),
+                ("قذائف المدفعية", "أكثر من 8 ملايين", "NIS"),
+                ("الجنود", "أكثر من 11 ألفاً", "NIS"),
+                ("النفط", "أكثر من مليون برميل", "تقارير صحفية"),
+            )
+        ),
         Heading(2, "البُعد العسكري"),
-        Para(("تُلزِم معاهدةُ يونيو 2024 كلَّ طرفٍ بمساعدة الآخر إذا تعرّض لهجوم",
-              Note("نصّ المعاهدة كما نشرته وكالة الأنباء المركزية الكورية (KCNA).",
-                   endnote=True),  # Word's endnotes become footnotes too
-              "، وقد أُرسل أكثر من أحد عشر ألف جندي إلى منطقة كورسك.")),
+        Para(
+            (
+                "تُلزِم معاهدةُ يونيو 2024 كلَّ طرفٍ بمساعدة الآخر إذا تعرّض لهجوم",
+                Note(
+                    "نصّ المعاهدة كما نشرته وكالة الأنباء المركزية الكورية (KCNA).", endnote=True
+                ),  # Word's endnotes become footnotes too
+                "، وقد أُرسل أكثر من أحد عشر ألف جندي إلى منطقة كورسك.",
+            )
+        ),
         Image(png(60, 30), "خريطة توضيحية لمنطقة كورسك"),
         Heading(1, "المخاطر الإقليمية"),
-        Para(("يحمل هذا التقارب مخاطرَ على استقرار شبه الجزيرة الكورية، وقد يدفع سيول إلى "
-              "دعمٍ أكبر لكييف، فيما ترى بكين فيه تهديداً لدورها القيادي في المنطقة.",)),
-        Items(("توتّر متزامن في شرق أوروبا وشمال شرق آسيا.",
-               "احتمال نقل تقنيات المسيّرات والمعرفة النووية."), numbered=True),
+        Para(
+            (
+                "يحمل هذا التقارب مخاطرَ على استقرار شبه الجزيرة الكورية، وقد يدفع سيول إلى "
+                "دعمٍ أكبر لكييف، فيما ترى بكين فيه تهديداً لدورها القيادي في المنطقة.",
+            )
+        ),
+        Items(
+            (
+                "توتّر متزامن في شرق أوروبا وشمال شرق آسيا.",
+                "احتمال نقل تقنيات المسيّرات والمعرفة النووية.",
+            ),
+            numbered=True,
+        ),
         Heading(1, "التوصيات"),
-        Items(("رصد مؤشرات نقل التقنيات العسكرية إلى بيونغ يانغ.",
-               "تعزيز التنسيق مع كوريا الجنوبية واليابان.")),
+        Items(
+            (
+                "رصد مؤشرات نقل التقنيات العسكرية إلى بيونغ يانغ.",
+                "تعزيز التنسيق مع كوريا الجنوبية واليابان.",
+            )
+        ),
     ],
 )
 
@@ -97,15 +140,20 @@ REVIEWED = Document(
     blocks=[
         Raw(_CHANGES),
         Heading(1, "التعاون العسكري"),
-        Raw('<text:p text:style-name="RTL">أرسلت بيونغ يانغ <text:change-start '
+        Raw(
+            '<text:p text:style-name="RTL">أرسلت بيونغ يانغ <text:change-start '
             'text:change-id="c1"/>ملايين <text:change-end text:change-id="c1"/>القذائف'
             '<text:change text:change-id="c2"/> إلى الجبهة.<office:annotation><dc:creator>محرر'
             "</dc:creator><text:p>تحقّق من الرقم</text:p></office:annotation></text:p>",
-            words="أرسلت بيونغ يانغ ملايين القذائف إلى الجبهة."),
-        Raw('<text:p text:style-name="RTL"><draw:frame draw:name="box" svg:width="6cm" '
+            words="أرسلت بيونغ يانغ ملايين القذائف إلى الجبهة.",
+        ),
+        Raw(
+            '<text:p text:style-name="RTL"><draw:frame draw:name="box" svg:width="6cm" '
             'svg:height="2cm" text:anchor-type="paragraph"><draw:text-box><text:p>'
             "نصٌّ في مربّع جانبي</text:p></draw:text-box></draw:frame>"
-            "فقرةٌ يحملها المربّع.</text:p>", words="فقرةٌ يحملها المربّع."),
+            "فقرةٌ يحملها المربّع.</text:p>",
+            words="فقرةٌ يحملها المربّع.",
+        ),
     ],
 )
 
@@ -123,19 +171,24 @@ STRUCTURED = Document(
         Heading(1, "2. الخلفية"),
         Para(("فقرة تمهيدية عن العلاقات منذ عام 1948م.",)),
         Para((_TYPED,)),
-        Raw('<text:h text:style-name="Heading_20_3" text:outline-level="3">عنوان ثالث</text:h>',
-            words="عنوان ثالث"),
+        Raw(
+            '<text:h text:style-name="Heading_20_3" text:outline-level="3">عنوان ثالث</text:h>',
+            words="عنوان ثالث",
+        ),
         Para(("فقرة تحت العنوان الثالث.",)),
-        Raw('<text:h text:style-name="Heading_20_1" text:outline-level="1">الآفاق'
+        Raw(
+            '<text:h text:style-name="Heading_20_1" text:outline-level="1">الآفاق'
             '<text:note text:id="hn" text:note-class="footnote"><text:note-citation>9'
-            '</text:note-citation><text:note-body><text:p>حاشية على عنوان.</text:p>'
-            "</text:note-body></text:note></text:h>", words="الآفاق"),
+            "</text:note-citation><text:note-body><text:p>حاشية على عنوان.</text:p>"
+            "</text:note-body></text:note></text:h>",
+            words="الآفاق",
+        ),
         Para(("فقرة بعد عنوان له حاشية.",)),
         Heading(1, "المصادر"),
         Para(("وكالة تاس، تقرير نوفمبر 2024.",)),
         Para(("جهاز الاستخبارات الوطني، إحاطة 2024.",)),
         Heading(1, "التوصيات"),
-        Para(("توصية أولى",  Note("حاشية تمنع النقل إلى الواجهة."), ".")),
+        Para(("توصية أولى", Note("حاشية تمنع النقل إلى الواجهة."), ".")),
     ],
 )
 
@@ -154,8 +207,9 @@ def docx_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "briefing", *args], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "briefing", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def tokens(text: str) -> list[str]:
@@ -175,8 +229,7 @@ def in_order(expected: str, got: str) -> float:
 @pytest.fixture(scope="module")
 def imported(docx_files, tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
-    result = run("import", str(docx_files["analyst"]), "--slug", "partnership", "--root",
-                 str(root))
+    result = run("import", str(docx_files["analyst"]), "--slug", "partnership", "--root", str(root))
     assert result.returncode == 0, result.stderr
     return root, result
 
@@ -287,9 +340,14 @@ def test_arabic_is_kept_exactly(imported):
     text = (root / "content" / "partnership" / "index.md").read_text(encoding="utf-8")
     assert not has_presentation_forms(text)
     assert not BIDI_CONTROLS.search(text)
-    for needle in ("## مُقَدِّمَة", "ولا تُعَدُّ هذه العلاقة جديدة", "كلَّ طرفٍ",
-                   "*Andrei Lankov*", "Lankov, A., The Real North Korea",
-                   "[TASS](https://tass.com/)"):
+    for needle in (
+        "## مُقَدِّمَة",
+        "ولا تُعَدُّ هذه العلاقة جديدة",
+        "كلَّ طرفٍ",
+        "*Andrei Lankov*",
+        "Lankov, A., The Real North Korea",
+        "[TASS](https://tass.com/)",
+    ):
         assert needle in text
     assert unicodedata.is_normalized("NFC", text)
 
@@ -315,8 +373,10 @@ def test_image_beside_the_brief_with_its_caption(imported):
     folder = root / "content" / "partnership"
     assert (folder / "figure-1.png").read_bytes().startswith(b"\x89PNG")
     text = (folder / "index.md").read_text(encoding="utf-8")
-    assert ('<img src="figure-1.png" alt="خريطة توضيحية لمنطقة كورسك" />'
-            "<figcaption>خريطة توضيحية لمنطقة كورسك</figcaption>") in text
+    assert (
+        '<img src="figure-1.png" alt="خريطة توضيحية لمنطقة كورسك" />'
+        "<figcaption>خريطة توضيحية لمنطقة كورسك</figcaption>"
+    ) in text
 
 
 def test_existing_brief_is_kept_without_force(imported, docx_files):
@@ -324,21 +384,28 @@ def test_existing_brief_is_kept_without_force(imported, docx_files):
     index = root / "content" / "partnership" / "index.md"
     index.write_text(index.read_text(encoding="utf-8") + "\nتعديل المحرّر.\n", encoding="utf-8")
     before = index.read_bytes()
-    again = run("import", str(docx_files["analyst"]), "--slug", "partnership", "--root",
-                str(root))
+    again = run("import", str(docx_files["analyst"]), "--slug", "partnership", "--root", str(root))
     assert again.returncode == 1
     assert "already exists; nothing was written" in again.stderr
     assert index.read_bytes() == before
-    forced = run("import", str(docx_files["analyst"]), "--slug", "partnership", "--root",
-                 str(root), "--force")
+    forced = run(
+        "import",
+        str(docx_files["analyst"]),
+        "--slug",
+        "partnership",
+        "--root",
+        str(root),
+        "--force",
+    )
     assert forced.returncode == 0, forced.stderr
     assert "تعديل المحرّر" not in index.read_text(encoding="utf-8")
     assert sorted(p.name for p in (root / "content").iterdir()) == ["partnership"]
 
 
 def test_tracked_changes_comments_and_text_boxes_are_reported(docx_files, tmp_path):
-    result = run("import", str(docx_files["reviewed"]), "--root", str(tmp_path),
-                 "--audiences", "full,public")
+    result = run(
+        "import", str(docx_files["reviewed"]), "--root", str(tmp_path), "--audiences", "full,public"
+    )
     assert result.returncode == 0, result.stderr
     text = (tmp_path / "content" / "reviewed" / "index.md").read_text(encoding="utf-8")
     assert "ملايين" in text and "محذوفة" not in text and "تحقّق من الرقم" not in text
@@ -357,18 +424,26 @@ def test_sections_move_to_the_front_matter_only_when_unambiguous(docx_files, tmp
     assert result.returncode == 0, result.stderr
     index = tmp_path / "content" / "structured" / "index.md"
     brief = load_brief(index, load_config(tmp_path))
-    assert brief.meta.summary == ("تتناول الورقة أبعاد الشراكة الروسية الكورية الشمالية.\n\n"
-                                  "وتخلص إلى أنها صفقةٌ تبحث عن تحالف.")
-    assert brief.meta.sources == ["وكالة تاس، تقرير نوفمبر 2024.",
-                                  "جهاز الاستخبارات الوطني، إحاطة 2024."]
+    assert brief.meta.summary == (
+        "تتناول الورقة أبعاد الشراكة الروسية الكورية الشمالية.\n\n"
+        "وتخلص إلى أنها صفقةٌ تبحث عن تحالف."
+    )
+    assert brief.meta.sources == [
+        "وكالة تاس، تقرير نوفمبر 2024.",
+        "جهاز الاستخبارات الوطني، إحاطة 2024.",
+    ]
     assert "moved to 'summary'" in result.stderr and "moved to 'sources'" in result.stderr
     # A footnote cannot live in the front matter: that section stays, and the import says why.
-    assert "«التوصيات» left in the body, not moved to 'recommendations': it has footnotes" \
+    assert (
+        "«التوصيات» left in the body, not moved to 'recommendations': it has footnotes"
         in result.stderr
+    )
     assert [s.title for s in brief.body.sections] == ["الخلفية", "الآفاق", "التوصيات"]
     assert "footnote on a heading moved" in result.stderr
-    assert ('فقرة بعد عنوان له حاشية.<span class="footnote">حاشية على عنوان.</span>'
-            in brief.body.sections[1].html)
+    assert (
+        'فقرة بعد عنوان له حاشية.<span class="footnote">حاشية على عنوان.</span>'
+        in brief.body.sections[1].html
+    )
     assert "typed heading number «2.» removed" in result.stderr
     # typed Markdown characters stay text (the Latin «x» is isolated, the last word tied)
     printed = html.unescape(re.sub("<[^>]+>", "", brief.body.sections[0].html))
@@ -378,17 +453,22 @@ def test_sections_move_to_the_front_matter_only_when_unambiguous(docx_files, tmp
     assert "not in the brief" not in result.stderr
 
 
-_OMML = ('<w:p><m:oMath xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math">'
-         "<m:r><m:t>x=10</m:t></m:r></m:oMath></w:p>"
-         "<w:p><w:r><w:object/></w:r></w:p>")
+_OMML = (
+    '<w:p><m:oMath xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math">'
+    "<m:r><m:t>x=10</m:t></m:r></m:oMath></w:p>"
+    "<w:p><w:r><w:object/></w:r></w:p>"
+)
 
 
 def test_equations_and_embedded_objects_are_reported(docx_files, tmp_path):
     with zipfile.ZipFile(docx_files["structured"]) as archive:
         xml = archive.read("word/document.xml").decode()
     at = xml.index("</w:p>") + len("</w:p>")
-    doc = _rezip(docx_files["structured"], tmp_path / "maths.docx", replace={
-        "word/document.xml": (xml[:at] + _OMML + xml[at:]).encode()})
+    doc = _rezip(
+        docx_files["structured"],
+        tmp_path / "maths.docx",
+        replace={"word/document.xml": (xml[:at] + _OMML + xml[at:]).encode()},
+    )
     result = run("import", str(doc), "--root", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "warning: equation not carried, its TeX kept as code: x = 10" in result.stderr
@@ -397,20 +477,27 @@ def test_equations_and_embedded_objects_are_reported(docx_files, tmp_path):
 
 def test_an_image_the_pdf_cannot_show_is_reported(docx_files, tmp_path):
     emf = b"\x01\x00\x00\x00" + b"\x00" * 36 + b" EMF" + b"\x00" * 64
-    doc = _rezip(docx_files["analyst"], tmp_path / "emf.docx",
-                 replace={"word/media/image1.png": emf})
+    doc = _rezip(
+        docx_files["analyst"], tmp_path / "emf.docx", replace={"word/media/image1.png": emf}
+    )
     result = run("import", str(doc), "--root", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert ("warning: image «خريطة توضيحية لمنطقة كورسك» (image1.png) is not PNG, JPEG, GIF "
-            "or WebP") in result.stderr
+    assert (
+        "warning: image «خريطة توضيحية لمنطقة كورسك» (image1.png) is not PNG, JPEG, GIF or WebP"
+    ) in result.stderr
     assert "(section «البُعد العسكري»)" in result.stderr
     assert not list((tmp_path / "content" / "emf").glob("figure-*"))
 
 
 # -- files that must be refused, writing nothing -----------------------------------------------
 
-def _rezip(src: Path, dst: Path, extra: dict[str, bytes] | None = None,
-           replace: dict[str, bytes] | None = None) -> Path:
+
+def _rezip(
+    src: Path,
+    dst: Path,
+    extra: dict[str, bytes] | None = None,
+    replace: dict[str, bytes] | None = None,
+) -> Path:
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = (replace or {}).get(info.filename, zin.read(info))
@@ -427,20 +514,42 @@ def _ole2(names: list[str]) -> bytes:
 
 BAD = {
     "legacy.docx": ("Word 97–2003 .doc", lambda d, t: _write(t, _ole2(["WordDocument"]))),
-    "locked.docx": ("password-protected", lambda d, t: _write(
-        t, _ole2(["EncryptionInfo", "EncryptedPackage"]))),
+    "locked.docx": (
+        "password-protected",
+        lambda d, t: _write(t, _ole2(["EncryptionInfo", "EncryptedPackage"])),
+    ),
     "cut.docx": ("corrupt", lambda d, t: _write(t, d.read_bytes()[: d.stat().st_size // 2])),
     "notes.docx": ("not a zip archive", lambda d, t: _write(t, "ملاحظات".encode())),
-    "sheet.docx": ("no word/document.xml",
-                   lambda d, t: _write_zip(t, {"xl/workbook.xml": b"<a/>"})),
-    "bomb.docx": ("zip bomb",
-                  lambda d, t: _rezip(d, t, extra={"word/big.xml": b" " * 300_000_000})),
-    "deep.docx": ("levels deep", lambda d, t: _rezip(d, t, replace={
-        "word/document.xml": b"<a>" * 5000 + b"</a>" * 5000})),
-    "images.docx": ("images", lambda d, t: _rezip(d, t, extra={
-        f"word/media/extra{i}.png": png(1, 1) for i in range(300)})),
-    "laughs.docx": ("DTD", lambda d, t: _rezip(d, t, replace={"word/document.xml": (
-        b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xxxxxxxx">]><a>&x;&x;</a>')})),
+    "sheet.docx": (
+        "no word/document.xml",
+        lambda d, t: _write_zip(t, {"xl/workbook.xml": b"<a/>"}),
+    ),
+    "bomb.docx": (
+        "zip bomb",
+        lambda d, t: _rezip(d, t, extra={"word/big.xml": b" " * 300_000_000}),
+    ),
+    "deep.docx": (
+        "levels deep",
+        lambda d, t: _rezip(d, t, replace={"word/document.xml": b"<a>" * 5000 + b"</a>" * 5000}),
+    ),
+    "images.docx": (
+        "images",
+        lambda d, t: _rezip(
+            d, t, extra={f"word/media/extra{i}.png": png(1, 1) for i in range(300)}
+        ),
+    ),
+    "laughs.docx": (
+        "DTD",
+        lambda d, t: _rezip(
+            d,
+            t,
+            replace={
+                "word/document.xml": (
+                    b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xxxxxxxx">]><a>&x;&x;</a>'
+                )
+            },
+        ),
+    ),
 }
 
 

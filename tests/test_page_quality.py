@@ -47,7 +47,8 @@ def _accent(config: Config) -> tuple[int, int, int]:
 def _check_footnotes(pdf: Path, accent: tuple[int, int, int], expected: int | None) -> None:
     found = footnote_pages(pdf, accent)
     assert found.calls == found.notes, (
-        f"{pdf}: calls on pages {found.calls}, notes printed on pages {found.notes}")
+        f"{pdf}: calls on pages {found.calls}, notes printed on pages {found.notes}"
+    )
     if expected is not None:
         assert len(found.notes) == expected, f"{pdf}: {len(found.notes)} of {expected} notes"
 
@@ -87,8 +88,9 @@ def test_corpus_really_has_pages_full_of_notes(corpus):
 
 def _lines(runs: list[Run], size: float) -> list[list[Run]]:
     """Runs of one font size with ink, grouped into lines (by vertical overlap), left to right."""
-    inked = sorted((r for r in runs if abs(r.size - size) < 0.05 and r.x1 - r.x0 > 0.5),
-                   key=lambda r: -r.y1)
+    inked = sorted(
+        (r for r in runs if abs(r.size - size) < 0.05 and r.x1 - r.x0 > 0.5), key=lambda r: -r.y1
+    )
     lines: list[list[Run]] = []
     for run in inked:  # marks and dots are drawn as runs of their own, inside the line's band
         if lines and min(r.y0 for r in lines[-1]) <= run.mid_y <= max(r.y1 for r in lines[-1]):
@@ -124,8 +126,11 @@ def test_no_paragraph_ends_on_one_short_word(which, request):
     bad = defaultdict(list)
     for pdf in _pdfs(built):
         for line in _body_lines(pdf):
-            words = [r for r in line  # not a mark or a dot drawn as a run of its own
-                     if r.x1 - r.x0 > BODY_PT * 0.4 and r.y1 - r.y0 > BODY_PT * 0.4]
+            words = [
+                r
+                for r in line  # not a mark or a dot drawn as a run of its own
+                if r.x1 - r.x0 > BODY_PT * 0.4 and r.y1 - r.y0 > BODY_PT * 0.4
+            ]
             width = max(r.x1 for r in line) - min(r.x0 for r in line)
             if len(words) == 1 and width < BODY_PT * 2.5:
                 bad[pdf.name if which == "corpus" else str(pdf)].append(round(width, 1))
@@ -155,8 +160,10 @@ def _arabic_page_digits(page: str) -> tuple[bool, bool]:
             changed = False
             for i in range(len(segments)):
                 if not latin[i] and any(
-                        latin[j] and _adjacent(line, segments[min(i, j)], segments[max(i, j)])
-                        for j in (i - 1, i + 1) if 0 <= j < len(segments)):
+                    latin[j] and _adjacent(line, segments[min(i, j)], segments[max(i, j)])
+                    for j in (i - 1, i + 1)
+                    if 0 <= j < len(segments)
+                ):
                     latin[i] = changed = True
         text = line
         for m, is_latin in zip(segments, latin, strict=True):
@@ -169,13 +176,16 @@ def _arabic_page_digits(page: str) -> tuple[bool, bool]:
 
 def _adjacent(line: str, left: re.Match[str], right: re.Match[str]) -> bool:
     """Nothing but spaces, marks and punctuation between two segments."""
-    return not re.search(r"[^\W\d_]|[0-9٠-٩]", line[left.end():right.start()])
+    return not re.search(r"[^\W\d_]|[0-9٠-٩]", line[left.end() : right.start()])
 
 
 def _arabic_pages(pdf: Path) -> list[tuple[int, str]]:
     texts = pdftotext(pdf).split("\f")
-    return [(n, t) for n, t in enumerate(texts, 1)
-            if t.strip() and "English summary" not in t and "Page " not in t]
+    return [
+        (n, t)
+        for n, t in enumerate(texts, 1)
+        if t.strip() and "English summary" not in t and "Page " not in t
+    ]
 
 
 @pytest.mark.parametrize("which", ["samples", "corpus"])
@@ -189,8 +199,11 @@ def test_no_arabic_page_mixes_digit_systems(which, request):
         digits = config.audiences[pdf.stem].digits
         for n, text in _arabic_pages(pdf):
             western, indic = _arabic_page_digits(text)
-            if (western and indic) or (digits == "arabic" and western) or (
-                    digits == "latin" and indic):
+            if (
+                (western and indic)
+                or (digits == "arabic" and western)
+                or (digits == "latin" and indic)
+            ):
                 mixed.append(f"{pdf.parent.name}/{pdf.name} p{n} ({digits})")
     if which == "corpus":  # as-written keeps what the author typed: both systems
         expected = [m for m in mixed if "(as-written)" in m]
@@ -238,6 +251,7 @@ def test_english_pages_are_english(samples):
 
 # ------------------------------------------------------------------ executive pages, figure panels
 
+
 def _filled(runs: list[Run], top: float, bottom: float) -> float:
     """Share of the text area from its top down to the lowest body text drawn (not furniture)."""
     body = [r for r in runs if bottom < r.y0 < top and r.x1 - r.x0 > 0.5]
@@ -280,7 +294,7 @@ def _printed(pdf: Path, phrase: str) -> bool:
     want = words(phrase)
     for reader in ("pdftotext", "pdfium", "mupdf"):
         got = words(textlayer_text(pdf, reader))
-        if any(got[i:i + len(want)] == want for i in range(len(got))):
+        if any(got[i : i + len(want)] == want for i in range(len(got))):
             return True
     return False
 
@@ -295,8 +309,13 @@ def test_figures_and_tables_numbered_and_referenced(corpus):
     """«شكل ١: …» and «جدول ١: …» under/over the image and table, and the text's references
     to them by label print the same numbers."""
     pdf = corpus[2] / "gen-image" / "full.pdf"
-    for phrase in ("شكل ١: رسم بياني للتجارة", "شكل ٢: رسم آخر", "جدول ١: حصة الصين من التجارة",
-                   "ويبيّن شكل ١ ذلك", "يبيّن جدول ١ الحصص"):
+    for phrase in (
+        "شكل ١: رسم بياني للتجارة",
+        "شكل ٢: رسم آخر",
+        "جدول ١: حصة الصين من التجارة",
+        "ويبيّن شكل ١ ذلك",
+        "يبيّن جدول ١ الحصص",
+    ):
         assert _printed(pdf, phrase), phrase
 
 

@@ -52,73 +52,147 @@ CORPUS_NAMES = [n for n in NAMES if n.startswith("corpus/")]
 ALL = "every document"
 KNOWN: dict[str, dict[str, frozenset[str] | str]] = {
     "pairs": {
-        "mupdf": frozenset({
-            "corpus/citations", "corpus/footnotes", "corpus/hard_cases", "corpus/numbers",
-            "corpus/table", "pyongyang-moscow/executive", "pyongyang-moscow/full",
-            "pyongyang-moscow/public", "russia-dprk-partnership/executive",
-            "russia-dprk-partnership/full", "russia-dprk-partnership/public",
-        }),
-        "pdfium": frozenset({
-            "corpus/citations", "corpus/footnotes", "corpus/hard_cases",
-            "pyongyang-moscow/executive", "pyongyang-moscow/full", "pyongyang-moscow/public",
-            "russia-dprk-partnership/full", "russia-dprk-partnership/public",
-        }),
-        "pdfjs": frozenset({
-            "corpus/citations", "corpus/hard_cases", "corpus/lists", "corpus/table",
-            "pyongyang-moscow/executive", "pyongyang-moscow/full", "pyongyang-moscow/public",
-            "russia-dprk-partnership/executive", "russia-dprk-partnership/full",
-            "russia-dprk-partnership/public",
-        }),
-        "poppler": frozenset({
-            "corpus/citations", "corpus/footnotes", "corpus/hard_cases", "corpus/lists",
-            "corpus/numbers", "corpus/table", "pyongyang-moscow/executive",
-            "pyongyang-moscow/full", "pyongyang-moscow/public",
-            "russia-dprk-partnership/executive", "russia-dprk-partnership/full",
-            "russia-dprk-partnership/public",
-        }),
+        "mupdf": frozenset(
+            {
+                "corpus/citations",
+                "corpus/footnotes",
+                "corpus/hard_cases",
+                "corpus/numbers",
+                "corpus/table",
+                "pyongyang-moscow/executive",
+                "pyongyang-moscow/full",
+                "pyongyang-moscow/public",
+                "russia-dprk-partnership/executive",
+                "russia-dprk-partnership/full",
+                "russia-dprk-partnership/public",
+            }
+        ),
+        "pdfium": frozenset(
+            {
+                "corpus/citations",
+                "corpus/footnotes",
+                "corpus/hard_cases",
+                "pyongyang-moscow/executive",
+                "pyongyang-moscow/full",
+                "pyongyang-moscow/public",
+                "russia-dprk-partnership/full",
+                "russia-dprk-partnership/public",
+            }
+        ),
+        "pdfjs": frozenset(
+            {
+                "corpus/citations",
+                "corpus/hard_cases",
+                "corpus/lists",
+                "corpus/table",
+                "pyongyang-moscow/executive",
+                "pyongyang-moscow/full",
+                "pyongyang-moscow/public",
+                "russia-dprk-partnership/executive",
+                "russia-dprk-partnership/full",
+                "russia-dprk-partnership/public",
+            }
+        ),
+        "poppler": frozenset(
+            {
+                "corpus/citations",
+                "corpus/footnotes",
+                "corpus/hard_cases",
+                "corpus/lists",
+                "corpus/numbers",
+                "corpus/table",
+                "pyongyang-moscow/executive",
+                "pyongyang-moscow/full",
+                "pyongyang-moscow/public",
+                "russia-dprk-partnership/executive",
+                "russia-dprk-partnership/full",
+                "russia-dprk-partnership/public",
+            }
+        ),
     },
     "phrases": {
-        "mupdf": frozenset({
-            "corpus/citations", "corpus/hard_cases", "corpus/numbers", "corpus/table",
-            "pyongyang-moscow/executive", "pyongyang-moscow/full", "pyongyang-moscow/public",
-            "russia-dprk-partnership/executive", "russia-dprk-partnership/full",
-            "russia-dprk-partnership/public",
-        }),
-        "pdfium": frozenset({
-            "corpus/citations", "corpus/hard_cases", "corpus/numbers", "corpus/table",
-            "pyongyang-moscow/executive", "pyongyang-moscow/full", "pyongyang-moscow/public",
-            "russia-dprk-partnership/executive", "russia-dprk-partnership/full",
-            "russia-dprk-partnership/public",
-        }),
-        "pdfjs": frozenset({
-            "corpus/citations", "corpus/hard_cases", "corpus/lists", "corpus/table",
-            "pyongyang-moscow/executive", "pyongyang-moscow/full", "pyongyang-moscow/public",
-            "russia-dprk-partnership/executive", "russia-dprk-partnership/full",
-            "russia-dprk-partnership/public",
-        }),
-        "poppler": frozenset({
-            "corpus/citations", "corpus/hard_cases", "corpus/numbers", "corpus/table",
-            "pyongyang-moscow/executive", "pyongyang-moscow/full", "pyongyang-moscow/public",
-            "russia-dprk-partnership/executive", "russia-dprk-partnership/full",
-            "russia-dprk-partnership/public",
-        }),
+        "mupdf": frozenset(
+            {
+                "corpus/citations",
+                "corpus/hard_cases",
+                "corpus/numbers",
+                "corpus/table",
+                "pyongyang-moscow/executive",
+                "pyongyang-moscow/full",
+                "pyongyang-moscow/public",
+                "russia-dprk-partnership/executive",
+                "russia-dprk-partnership/full",
+                "russia-dprk-partnership/public",
+            }
+        ),
+        "pdfium": frozenset(
+            {
+                "corpus/citations",
+                "corpus/hard_cases",
+                "corpus/numbers",
+                "corpus/table",
+                "pyongyang-moscow/executive",
+                "pyongyang-moscow/full",
+                "pyongyang-moscow/public",
+                "russia-dprk-partnership/executive",
+                "russia-dprk-partnership/full",
+                "russia-dprk-partnership/public",
+            }
+        ),
+        "pdfjs": frozenset(
+            {
+                "corpus/citations",
+                "corpus/hard_cases",
+                "corpus/lists",
+                "corpus/table",
+                "pyongyang-moscow/executive",
+                "pyongyang-moscow/full",
+                "pyongyang-moscow/public",
+                "russia-dprk-partnership/executive",
+                "russia-dprk-partnership/full",
+                "russia-dprk-partnership/public",
+            }
+        ),
+        "poppler": frozenset(
+            {
+                "corpus/citations",
+                "corpus/hard_cases",
+                "corpus/numbers",
+                "corpus/table",
+                "pyongyang-moscow/executive",
+                "pyongyang-moscow/full",
+                "pyongyang-moscow/public",
+                "russia-dprk-partnership/executive",
+                "russia-dprk-partnership/full",
+                "russia-dprk-partnership/public",
+            }
+        ),
     },
     "screen_reader": {
-        "ar": frozenset({
-            "corpus/citations", "corpus/hard_cases", "corpus/lists", "corpus/table",
-            "pyongyang-moscow/executive", "pyongyang-moscow/full", "pyongyang-moscow/public",
-            "russia-dprk-partnership/executive", "russia-dprk-partnership/full",
-            "russia-dprk-partnership/public",
-        }),
-        "en": frozenset({
-            "russia-dprk-partnership/executive",
-        }),
+        "ar": frozenset(
+            {
+                "corpus/citations",
+                "corpus/hard_cases",
+                "corpus/lists",
+                "corpus/table",
+                "pyongyang-moscow/executive",
+                "pyongyang-moscow/full",
+                "pyongyang-moscow/public",
+                "russia-dprk-partnership/executive",
+                "russia-dprk-partnership/full",
+                "russia-dprk-partnership/public",
+            }
+        ),
+        "en": frozenset(
+            {
+                "russia-dprk-partnership/executive",
+            }
+        ),
     },
 }
 
 
-def cases(test: str, names: list[str] = NAMES,
-          readers: tuple[str, ...] = READERS) -> list[Any]:
+def cases(test: str, names: list[str] = NAMES, readers: tuple[str, ...] = READERS) -> list[Any]:
     """(document, reader) parameters — or (document, language) — the ones listed in
     ``KNOWN[test]`` marked xfail."""
     known = KNOWN.get(test, {})
@@ -126,13 +200,17 @@ def cases(test: str, names: list[str] = NAMES,
     for name in names:
         for reader in readers:
             failing = known.get(reader, frozenset())
-            marks = [pytest.mark.xfail(strict=True, reason=REASON)] \
-                if failing == ALL or name in failing else []
+            marks = (
+                [pytest.mark.xfail(strict=True, reason=REASON)]
+                if failing == ALL or name in failing
+                else []
+            )
             params.append(pytest.param(name, reader, marks=marks, id=f"{name}-{reader}"))
     return params
 
 
 # ---------------------------------------------------------------------------- shared builds
+
 
 @pytest.fixture(scope="module")
 def pdfs(request) -> dict[tuple[str, str], bytes]:
@@ -166,8 +244,11 @@ def scores(pdfs) -> dict[tuple[str, str, str], Scores]:
 
     def one(key: tuple[str, str, str]) -> Scores:
         name, variant, reader = key
-        return score(expected[name], extract(pdfs[name, variant], reader),
-                     own_marks=OWN_MARKS.get(reader, ""))
+        return score(
+            expected[name],
+            extract(pdfs[name, variant], reader),
+            own_marks=OWN_MARKS.get(reader, ""),
+        )
 
     keys = [(n, v, r) for (n, v) in pdfs for r in READERS]
     with ThreadPoolExecutor(2) as pool:
@@ -175,6 +256,7 @@ def scores(pdfs) -> dict[tuple[str, str, str], Scores]:
 
 
 # ---------------------------------------------------------------------------- the targets
+
 
 @pytest.mark.parametrize(("name", "reader"), cases("pairs"))
 def test_word_order_survives(scores, name, reader):
@@ -185,8 +267,9 @@ def test_word_order_survives(scores, name, reader):
 @pytest.mark.parametrize(("name", "reader"), cases("phrases"))
 def test_every_sentence_is_found(scores, name, reader):
     got = scores[name, "briefing", reader]
-    assert not got.missing_phrases, (f"{len(got.missing_phrases)} of {got.phrases_total} "
-                                     f"not found: {got.missing_phrases[:5]}")
+    assert not got.missing_phrases, (
+        f"{len(got.missing_phrases)} of {got.phrases_total} not found: {got.missing_phrases[:5]}"
+    )
 
 
 @pytest.mark.parametrize(("name", "reader"), cases("junk"))
@@ -226,6 +309,7 @@ def test_screen_reader_gets_the_source_in_order_with_languages(pdfs, name, lang)
 
 # ---------------------------------------------------------------------------- the harness
 
+
 def test_harness_can_fail(pdfs, scores):
     """The floor misses the targets somewhere: the measures are not blind."""
     assert any(scores[n, "plain", r].pairs < PAIRS_TARGET for n in NAMES for r in READERS)
@@ -235,11 +319,13 @@ def test_harness_can_fail(pdfs, scores):
 def test_every_reader_reads_a_plain_latin_page():
     """Each reader, run as the tests run it, gives back a simple page exactly."""
     from weasyprint import HTML
+
     pdf = HTML(string="<p>Pyongyang and Moscow signed a treaty in June 2024.</p>").write_pdf()
     for reader in READERS:
         (page,) = extract(pdf, reader)
-        assert " ".join(page.split()) == "Pyongyang and Moscow signed a treaty in June 2024.", \
+        assert " ".join(page.split()) == "Pyongyang and Moscow signed a treaty in June 2024.", (
             reader
+        )
 
 
 @pytest.mark.parametrize("name", CORPUS_NAMES)
@@ -249,13 +335,14 @@ def test_corpus_expected_text_is_the_page_text(name):
     from collections import Counter
 
     from .readers.metrics import words
+
     document = next(d for d in documents() if d.name == name)
-    html_words = Counter(w for t in text_by_language(document.job.html, document.digits).values()
-                         for w in words(t))
+    html_words = Counter(
+        w for t in text_by_language(document.job.html, document.digits).values() for w in words(t)
+    )
     want = Counter(words(document.expected))
     extra = want - html_words
-    assert not html_words - want and all(w.isdigit() for w in extra), \
-        (html_words - want, extra)
+    assert not html_words - want and all(w.isdigit() for w in extra), (html_words - want, extra)
 
 
 def test_struct_tree_walk_gives_text_and_languages():
@@ -263,10 +350,19 @@ def test_struct_tree_walk_gives_text_and_languages():
     from briefing.job import RenderJob
 
     from .readers.documents import FONTS, render_now
-    html = ('<html lang="ar"><body><p>موسكو</p><p lang="en">Pyongyang and Moscow signed a '
-            "treaty.</p></body></html>")
-    job = RenderJob(name="t", source="t.html", html=html, folder=str(FONTS),
-                    roots=(str(FONTS),), fonts_dir=str(FONTS))
+
+    html = (
+        '<html lang="ar"><body><p>موسكو</p><p lang="en">Pyongyang and Moscow signed a '
+        "treaty.</p></body></html>"
+    )
+    job = RenderJob(
+        name="t",
+        source="t.html",
+        html=html,
+        folder=str(FONTS),
+        roots=(str(FONTS),),
+        fonts_dir=str(FONTS),
+    )
     (pdf,) = render_now([job], plain=False)
     got = struct_text.text_by_language(pdf)
     assert sorted(got) == ["ar", "en"], got
@@ -276,6 +372,7 @@ def test_struct_tree_walk_gives_text_and_languages():
 
 def test_a_missing_reader_fails_with_how_to_install(monkeypatch):
     from . import readers
+
     monkeypatch.setattr(readers.shutil, "which", lambda name: None)
     monkeypatch.setattr(readers, "_PDFJS_CACHE", readers.OrderedDict())
     for reader in ("poppler", "pdfjs"):
@@ -288,13 +385,21 @@ def _wrapped(pdf: bytes, tag: str, actual_text: str) -> bytes:
     import io
 
     import pikepdf
+
     with pikepdf.open(io.BytesIO(pdf)) as document:
         page = document.pages[0]
         ops = []
         for operands, op in pikepdf.parse_content_stream(page):
             if str(op) == "BT":
-                ops.append(([pikepdf.Name(tag), pikepdf.Dictionary(
-                    ActualText=pikepdf.String(actual_text))], pikepdf.Operator("BDC")))
+                ops.append(
+                    (
+                        [
+                            pikepdf.Name(tag),
+                            pikepdf.Dictionary(ActualText=pikepdf.String(actual_text)),
+                        ],
+                        pikepdf.Operator("BDC"),
+                    )
+                )
             ops.append((operands, op))
             if str(op) == "ET":
                 ops.append(([], pikepdf.Operator("EMC")))
@@ -312,22 +417,49 @@ def test_readers_use_actualtext_as_their_sources_say():
     from briefing.job import RenderJob
 
     from .readers.documents import FONTS, render_now
-    css = ('<style>@font-face { font-family: A; src: url(Amiri-Regular.ttf) } '
-           'p { font-family: A }</style>')
-    jobs = [RenderJob(name=n, source=f"{n}.html", html=html, folder=str(FONTS),
-                      roots=(str(FONTS),), fonts_dir=str(FONTS), pdf_variant="none")
-            for n, html in (("latin", f"<html>{css}<p>abc def</p></html>"),
-                            ("arabic", f'<html lang="ar" dir="rtl">{css}<p>موسكو</p></html>'))]
+
+    css = (
+        "<style>@font-face { font-family: A; src: url(Amiri-Regular.ttf) } "
+        "p { font-family: A }</style>"
+    )
+    jobs = [
+        RenderJob(
+            name=n,
+            source=f"{n}.html",
+            html=html,
+            folder=str(FONTS),
+            roots=(str(FONTS),),
+            fonts_dir=str(FONTS),
+            pdf_variant="none",
+        )
+        for n, html in (
+            ("latin", f"<html>{css}<p>abc def</p></html>"),
+            ("arabic", f'<html lang="ar" dir="rtl">{css}<p>موسكو</p></html>'),
+        )
+    ]
     latin, arabic = render_now(jobs, plain=True)
 
     def read(pdf: bytes) -> dict[str, str]:
         from .readers.metrics import BIDI_MARKS
+
         return {r: BIDI_MARKS.sub("", extract(pdf, r)[0]).strip() for r in READERS}
 
     assert read(_wrapped(latin, "/Span", "XYZ")) == {
-        "pdfium": "XYZ", "poppler": "XYZ", "pdfjs": "abc def", "mupdf": "XYZ"}
+        "pdfium": "XYZ",
+        "poppler": "XYZ",
+        "pdfjs": "abc def",
+        "mupdf": "XYZ",
+    }
     assert read(_wrapped(latin, "/P", "XYZ")) == {
-        "pdfium": "XYZ", "poppler": "abc def", "pdfjs": "abc def", "mupdf": "XYZ"}
+        "pdfium": "XYZ",
+        "poppler": "abc def",
+        "pdfjs": "abc def",
+        "mupdf": "XYZ",
+    }
     assert read(arabic) == dict.fromkeys(READERS, "موسكو")
     assert read(_wrapped(arabic, "/Span", "بكين")) == {
-        "pdfium": "نيكب", "poppler": "نيكب", "pdfjs": "موسكو", "mupdf": "نيكب"}
+        "pdfium": "نيكب",
+        "poppler": "نيكب",
+        "pdfjs": "موسكو",
+        "mupdf": "نيكب",
+    }

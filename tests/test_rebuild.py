@@ -73,6 +73,7 @@ def manifest(root: Path) -> dict:
 
 # ------------------------------------------------------------------------- what is rebuilt
 
+
 def test_noop_and_touch_rebuild_nothing(site: Path):
     report = run(site)
     assert names(report) == set() and names(report, "skipped") == editions("a", "b", "c")
@@ -101,8 +102,9 @@ def test_template_of_one_audience_rebuilds_only_that_audience(site: Path):
     shutil.copy(builtin_dir("templates") / "css" / "executive.css", css)
     # a project override now shadows the built-in file: a change for the editions using it
     assert names(run(site)) == editions("a", "b", "c", audiences=("executive",))
-    css.write_text(css.read_text(encoding="utf-8") + "\nh1 { letter-spacing: 0; }\n",
-                   encoding="utf-8")
+    css.write_text(
+        css.read_text(encoding="utf-8") + "\nh1 { letter-spacing: 0; }\n", encoding="utf-8"
+    )
     assert names(run(site)) == editions("a", "b", "c", audiences=("executive",))
     # a template no built edition uses changes nothing
     english = site / "templates" / "css" / "english.css"
@@ -110,8 +112,11 @@ def test_template_of_one_audience_rebuilds_only_that_audience(site: Path):
     assert names(run(site)) == set()
     # the house CSS is used by every edition
     house = site / "templates" / "css" / "brief.css"
-    house.write_text((builtin_dir("templates") / "css" / "brief.css").read_text(
-        encoding="utf-8") + "\n/* house */\n", encoding="utf-8")
+    house.write_text(
+        (builtin_dir("templates") / "css" / "brief.css").read_text(encoding="utf-8")
+        + "\n/* house */\n",
+        encoding="utf-8",
+    )
     assert names(run(site)) == editions("a", "b", "c")
     # removing an override falls back to the built-in file: a change again
     css.unlink()
@@ -122,18 +127,26 @@ def test_config_edits_rebuild_the_audiences_they_affect(site: Path):
     toml = site / "briefing.toml"
     toml.write_text('[audiences.executive]\nmarking = "للاستخدام الداخلي"\n', encoding="utf-8")
     assert names(run(site)) == editions("a", "b", "c", audiences=("executive",))
-    toml.write_text('[audiences.executive]\nmarking = "للاستخدام الداخلي"\n\n'
-                    '[branding.palette]\nprimary = "#224466"\n', encoding="utf-8")
+    toml.write_text(
+        '[audiences.executive]\nmarking = "للاستخدام الداخلي"\n\n'
+        '[branding.palette]\nprimary = "#224466"\n',
+        encoding="utf-8",
+    )
     assert names(run(site)) == editions("a", "b", "c")
     # settings of the build machinery, not of the output, rebuild nothing
-    toml.write_text('[build]\njobs = 3\n\n[limits]\nrender_timeout = 100\n'
-                    'worker_memory_mb = 2000\n\n'
-                    '[audiences.executive]\nmarking = "للاستخدام الداخلي"\n\n'
-                    '[branding.palette]\nprimary = "#224466"\n', encoding="utf-8")
+    toml.write_text(
+        "[build]\njobs = 3\n\n[limits]\nrender_timeout = 100\n"
+        "worker_memory_mb = 2000\n\n"
+        '[audiences.executive]\nmarking = "للاستخدام الداخلي"\n\n'
+        '[branding.palette]\nprimary = "#224466"\n',
+        encoding="utf-8",
+    )
     assert names(run(site)) == set()
     # an audience switched off: its outputs are removed and reported
-    toml.write_text(toml.read_text(encoding="utf-8") + '\n[audiences.public]\nenabled = false\n',
-                    encoding="utf-8")
+    toml.write_text(
+        toml.read_text(encoding="utf-8") + "\n[audiences.public]\nenabled = false\n",
+        encoding="utf-8",
+    )
     report = run(site)
     assert names(report) == set()
     assert names(report, "removed") == editions("a", "b", "c", audiences=("public",))
@@ -141,8 +154,9 @@ def test_config_edits_rebuild_the_audiences_they_affect(site: Path):
     assert {o["audience"] for o in manifest(site)["outputs"]} == {"full", "executive"}
 
 
-def test_replacing_a_font_rebuilds_everything(project: Path, inproc,
-                                              monkeypatch: pytest.MonkeyPatch):
+def test_replacing_a_font_rebuilds_everything(
+    project: Path, inproc, monkeypatch: pytest.MonkeyPatch
+):
     fonts = project / "fonts"
     shutil.copytree(builtin_dir("fonts"), fonts)
     monkeypatch.setattr(Config, "fonts_dir", property(lambda self: fonts))
@@ -179,8 +193,9 @@ def test_force_rebuilds_everything(site: Path):
 
 
 @pytest.mark.parametrize("garbage", [b"{not json", b'{"version": 999, "entries": {}}', b"[]"])
-def test_unreadable_or_foreign_cache_warns_and_rebuilds_all(site: Path, garbage: bytes,
-                                                            caplog: pytest.LogCaptureFixture):
+def test_unreadable_or_foreign_cache_warns_and_rebuilds_all(
+    site: Path, garbage: bytes, caplog: pytest.LogCaptureFixture
+):
     (site / "out" / CACHE_NAME).write_bytes(garbage)
     caplog.set_level(logging.WARNING)
     report = run(site)
@@ -196,6 +211,7 @@ def test_deleted_or_edited_output_is_rebuilt(site: Path):
 
 
 # ------------------------------------------------------------------------- reproducibility
+
 
 def test_same_inputs_give_byte_identical_pdfs_and_manifest(project: Path):
     for n, slug in enumerate("ab"):
@@ -217,10 +233,12 @@ def test_same_inputs_give_byte_identical_pdfs_and_manifest(project: Path):
     def entries(folder: Path) -> list[dict]:
         data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         return [{k: v for k, v in o.items() if k != "built_at"} for o in data["outputs"]]
+
     assert entries(first) == entries(second)
 
 
 # ------------------------------------------------------------------------- processes
+
 
 @pytest.fixture
 def cli():
@@ -230,6 +248,7 @@ def cli():
     def start(root: Path, *args: str) -> subprocess.Popen[str]:
         started.append(_popen(root, *args))
         return started[-1]
+
     yield start
     for proc in started:
         if proc.poll() is None:
@@ -239,10 +258,22 @@ def cli():
 
 def _popen(root: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "briefing", "build", "--root", str(root), "--out",
-         str(root / "out"), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        [
+            sys.executable,
+            "-m",
+            "briefing",
+            "build",
+            "--root",
+            str(root),
+            "--out",
+            str(root / "out"),
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
 
 
 def wait_for(predicate, timeout: float = 60.0) -> None:
@@ -254,8 +285,9 @@ def wait_for(predicate, timeout: float = 60.0) -> None:
 
 def big_project(root: Path, count: int) -> None:
     """Briefs long enough that a build of them takes a few seconds with one worker."""
-    body = "\n\n".join(f"## القسم {i}\n\n" + "فقرة عربية طويلة للتجربة والاختبار. " * 60
-                       for i in range(1, 5))
+    body = "\n\n".join(
+        f"## القسم {i}\n\n" + "فقرة عربية طويلة للتجربة والاختبار. " * 60 for i in range(1, 5)
+    )
     for n in range(count):
         write_brief(root, f"long{n:02}.md", brief_text(n) + "\n" + body)
 
@@ -288,8 +320,9 @@ def test_killed_build_leaves_earlier_outputs_and_manifest_intact(project: Path, 
         path.write_text(path.read_text(encoding="utf-8") + "\nسطر جديد.\n", encoding="utf-8")
 
     killed = cli(project, "--jobs", "1")
-    wait_for(lambda: any(p.read_bytes() != b for p, b in old_pdfs.items())
-             or killed.poll() is not None)
+    wait_for(
+        lambda: any(p.read_bytes() != b for p, b in old_pdfs.items()) or killed.poll() is not None
+    )
     assert killed.poll() is None, "the build finished before it could be killed"
     killed.send_signal(signal.SIGKILL)
     killed.wait(timeout=10)

@@ -19,14 +19,24 @@ from .helpers import (
     word_recall,
 )
 
-PROJECT_FONTS = {"Amiri", "Amiri-Bold", "Noto-Kufi-Arabic", "Noto-Kufi-Arabic-Bold",
-                 "Noto-Sans", "Noto-Sans-Bold", "Noto-Sans-Italic"}
+PROJECT_FONTS = {
+    "Amiri",
+    "Amiri-Bold",
+    "Noto-Kufi-Arabic",
+    "Noto-Kufi-Arabic-Bold",
+    "Noto-Sans",
+    "Noto-Sans-Bold",
+    "Noto-Sans-Italic",
+}
 SLUGS = ["pyongyang-moscow", "russia-dprk-partnership"]
-SOURCES = {"pyongyang-moscow": REPO / "content/pyongyang-moscow/index.md",
-           "russia-dprk-partnership": REPO / "content/russia-dprk-partnership.md"}
+SOURCES = {
+    "pyongyang-moscow": REPO / "content/pyongyang-moscow/index.md",
+    "russia-dprk-partnership": REPO / "content/russia-dprk-partnership.md",
+}
 
 
 _WESTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩٪٫٬", "0123456789%.,")
+
 
 def pdfs(out: Path) -> list[Path]:
     return sorted(out.glob("*/*.pdf"))
@@ -67,7 +77,8 @@ def test_text_layer_gives_back_the_arabic_of_the_source(samples, slug, reader):
     # The edition prints the author's numbers in its digits (briefing/digits.py): compare the
     # words in one system.
     text = "\n".join(extract((out / slug / "full.pdf").read_bytes(), reader)).translate(
-        _WESTERN_DIGITS)
+        _WESTERN_DIGITS
+    )
     recall, missing = word_recall(markdown_words(source.body), text)
     assert recall >= WORDS_FOUND[reader], missing
     assert not has_presentation_forms(text)

@@ -15,8 +15,13 @@ from .helpers import pdftotext, word_recall
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "briefing", *args], capture_output=True,
-                          text=True, timeout=600, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "briefing", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+    )
 
 
 def test_init_then_new_give_a_project_that_builds(tmp_path):
@@ -56,8 +61,11 @@ def test_skeleton_shows_every_front_matter_key(tmp_path):
 def test_commented_settings_are_the_defaults():
     """Uncommenting every line of the init config gives exactly the built-in defaults."""
     lines = (SKELETON / "briefing.toml").read_text(encoding="utf-8").splitlines()
-    body = "\n".join(line[2:] for line in lines if line.startswith("# ") and (
-        "=" in line or line.startswith("# ["))).split("[audiences.board]")[0]
+    body = "\n".join(
+        line[2:]
+        for line in lines
+        if line.startswith("# ") and ("=" in line or line.startswith("# ["))
+    ).split("[audiences.board]")[0]
     data = tomllib.loads(body)
     defaults = Config().model_dump(exclude={"root", "audiences"})
     for table, values in data.items():

@@ -48,8 +48,9 @@ def save(path: Path, text: str) -> None:
 class Spy:
     """Wraps build(): records each report; ``fail_on`` call numbers raise instead."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, fail_on: set[int] = frozenset(),
-                 during=None) -> None:
+    def __init__(
+        self, monkeypatch: pytest.MonkeyPatch, fail_on: set[int] = frozenset(), during=None
+    ) -> None:
         self.real = build_module.build
         self.calls = 0
         self.running = 0
@@ -76,8 +77,10 @@ class Spy:
 
 # ------------------------------------------------------------------------- schedule
 
-def test_scheduler_runs_ticks_and_survives_failing_runs(project: Path, inproc, capsys,
-                                                        monkeypatch: pytest.MonkeyPatch):
+
+def test_scheduler_runs_ticks_and_survives_failing_runs(
+    project: Path, inproc, capsys, monkeypatch: pytest.MonkeyPatch
+):
     write_brief(project, "a.md", brief_text(1))
     clock = [dt.datetime(2025, 1, 1, 5, 59, 30, tzinfo=UTC)]
     slept: list[float] = []
@@ -97,8 +100,9 @@ def test_scheduler_runs_ticks_and_survives_failing_runs(project: Path, inproc, c
         elif upcoming == 5:
             write_brief(project, "b.md", brief_text(2))
 
-    code = run_schedule(project, "0 6 * * *", out_dir=project / "out", now=lambda: clock[0],
-                        sleep=sleep, max_runs=5)
+    code = run_schedule(
+        project, "0 6 * * *", out_dir=project / "out", now=lambda: clock[0], sleep=sleep, max_runs=5
+    )
     out, err = capsys.readouterr()
     assert code == 0
     assert slept == [30, 86400, 86400, 86400, 86400]
@@ -110,14 +114,19 @@ def test_scheduler_runs_ticks_and_survives_failing_runs(project: Path, inproc, c
     assert "run 3: config error, not building:" in err and "briefing.toml" in err
     assert "run 4: build crashed: RuntimeError('simulated crash inside the build')" in err
     assert [line.split(" run ")[1] for line in out.splitlines() if "finished" in line] == [
-        "1 finished: ok", "2 finished: ok", "3 finished: FAILED", "4 finished: FAILED",
-        "5 finished: ok"]
+        "1 finished: ok",
+        "2 finished: ok",
+        "3 finished: FAILED",
+        "4 finished: FAILED",
+        "5 finished: ok",
+    ]
     assert "run 5: 3 built, 3 skipped, 0 removed, 0 failed in" in out
     assert (project / "out" / "b" / "full.pdf").is_file()
 
 
 def test_a_run_longer_than_its_interval_skips_ticks_instead_of_overlapping(
-        project: Path, inproc, capsys, monkeypatch: pytest.MonkeyPatch):
+    project: Path, inproc, capsys, monkeypatch: pytest.MonkeyPatch
+):
     write_brief(project, "a.md", brief_text(1))
     clock = [dt.datetime(2025, 1, 1, 5, 55, tzinfo=UTC)]
 
@@ -128,14 +137,29 @@ def test_a_run_longer_than_its_interval_skips_ticks_instead_of_overlapping(
         clock[0] += dt.timedelta(seconds=seconds)
 
     spy = Spy(monkeypatch, during=slow_build)
-    assert run_schedule(project, "*/10 * * * *", out_dir=project / "out",
-                        now=lambda: clock[0], sleep=sleep, max_runs=3) == 0
+    assert (
+        run_schedule(
+            project,
+            "*/10 * * * *",
+            out_dir=project / "out",
+            now=lambda: clock[0],
+            sleep=sleep,
+            max_runs=3,
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert spy.calls == 3
-    starts = [line.split(" ")[0] for line in out.splitlines() if line.endswith("started")
-              and " run " in line]
-    assert starts == ["2025-01-01T06:00:00+00:00", "2025-01-01T06:30:00+00:00",
-                      "2025-01-01T07:00:00+00:00"]
+    starts = [
+        line.split(" ")[0]
+        for line in out.splitlines()
+        if line.endswith("started") and " run " in line
+    ]
+    assert starts == [
+        "2025-01-01T06:00:00+00:00",
+        "2025-01-01T06:30:00+00:00",
+        "2025-01-01T07:00:00+00:00",
+    ]
     assert out.count("outlasted its interval: skipped 2 ticks") == 3
 
 
@@ -148,9 +172,13 @@ class Running:
     """A ``briefing`` command in a process, its stdout read line by line as it comes."""
 
     def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "briefing", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "briefing", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         self.lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
 
@@ -197,6 +225,7 @@ def procs():
     def start(*args: str) -> Running:
         started.append(Running(*args))
         return started[-1]
+
     yield start
     for running in started:
         if running.proc.poll() is None:
@@ -206,8 +235,9 @@ def procs():
 
 def test_scheduler_process_stops_cleanly_on_sigterm_while_waiting(project: Path, procs):
     write_brief(project, "a.md", brief_text(1))
-    proc = procs("schedule", "--root", str(project), "--out", str(project / "out"),
-                 "--cron", "* * * * * *")  # every second
+    proc = procs(
+        "schedule", "--root", str(project), "--out", str(project / "out"), "--cron", "* * * * * *"
+    )  # every second
     proc.until("run 2 finished: ok")
     proc.until("next run at")
     proc.signal(signal.SIGTERM)
@@ -219,8 +249,9 @@ def test_scheduler_process_stops_cleanly_on_sigterm_while_waiting(project: Path,
 
 def test_scheduler_process_finishes_the_current_run_on_sigint(project: Path, procs):
     write_brief(project, "a.md", brief_text(1))
-    proc = procs("schedule", "--root", str(project), "--out", str(project / "out"),
-                 "--cron", "* * * * * *")
+    proc = procs(
+        "schedule", "--root", str(project), "--out", str(project / "out"), "--cron", "* * * * * *"
+    )
     proc.until("run 1 started")  # the first run renders: it takes a second or so
     proc.signal(signal.SIGINT)
     rest = proc.rest(timeout=30)
@@ -233,6 +264,7 @@ def test_scheduler_process_finishes_the_current_run_on_sigint(project: Path, pro
 
 # ------------------------------------------------------------------------- watch
 
+
 def test_watch_rebuilds_what_changed_and_survives_errors(project: Path, inproc):
     out_dir = project / "out"
     write_brief(project, "a.md", brief_text(1))
@@ -240,9 +272,19 @@ def test_watch_rebuilds_what_changed_and_survives_errors(project: Path, inproc):
     said: list[str] = []
     stop = threading.Event()
     result: list[int] = []
-    thread = threading.Thread(target=lambda: result.append(watch_and_build(
-        project, out_dir=out_dir, stop_event=stop, debounce=50, on_build=builds.put,
-        echo=said.append, error=said.append)))
+    thread = threading.Thread(
+        target=lambda: result.append(
+            watch_and_build(
+                project,
+                out_dir=out_dir,
+                stop_event=stop,
+                debounce=50,
+                on_build=builds.put,
+                echo=said.append,
+                error=said.append,
+            )
+        )
+    )
     thread.start()
 
     def next_build():
@@ -264,8 +306,13 @@ def test_watch_rebuilds_what_changed_and_survives_errors(project: Path, inproc):
         save(project / "briefing.toml", '[audiences.executive]\nmarking = "داخلي"\n')
         assert names(next_build()) == editions("a", "b", audiences=("executive",))
         css = project / "templates" / "css" / "brief.css"
-        save(css, (Path(__file__).parent.parent / "templates" / "css" / "brief.css")
-             .read_text(encoding="utf-8") + "\n/* house */\n")
+        save(
+            css,
+            (Path(__file__).parent.parent / "templates" / "css" / "brief.css").read_text(
+                encoding="utf-8"
+            )
+            + "\n/* house */\n",
+        )
         assert names(next_build()) == editions("a", "b")
         (out_dir / "stray.txt").write_text("the output folder is not watched")
         (project / "notes.txt").write_text("nor files that are no input")

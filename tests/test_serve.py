@@ -22,9 +22,15 @@ from briefing.serve import PreviewServer
 from .conftest import MINIMAL, write_brief
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 TITLE = "عنوان تجريبي"
 NEW_TITLE = "عنوان بعد الحفظ"
 BROKEN = "---\ntitle: عنوان\ndate: 2025-01-01\nkeyword: y\n---\n\nنص.\n"
@@ -34,7 +40,8 @@ BROKEN = "---\ntitle: عنوان\ndate: 2025-01-01\nkeyword: y\n---\n\nنص.\n"
 def server(project: Path) -> Iterator[PreviewServer]:
     write_brief(project, "demo/index.md", MINIMAL)
     (project / "content" / "demo" / "pic.svg").write_text(
-        '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>', encoding="utf-8")
+        '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>', encoding="utf-8"
+    )
     with PreviewServer(project, host="127.0.0.1", port=0) as preview:
         _wait_until_watching(preview, project)
         yield preview
@@ -86,8 +93,10 @@ def test_live_preview_in_chromium(server: PreviewServer, project: Path) -> None:
         try:
             page = browser.new_page()
             blocked: list[str] = []
-            page.on("console", lambda m: blocked.append(m.text)
-                    if "Content Security Policy" in m.text else None)
+            page.on(
+                "console",
+                lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+            )
             response = page.goto(f"{base}/demo/full/")
             assert response is not None and response.status == 200
             csp = response.headers["content-security-policy"]
@@ -102,7 +111,8 @@ def test_live_preview_in_chromium(server: PreviewServer, project: Path) -> None:
             # Break the front matter: the page shows path:line: message; the server still answers.
             brief.write_text(BROKEN, encoding="utf-8")
             expect(page.locator("pre.error")).to_contain_text(
-                "content/demo/index.md:4: unknown key 'keyword'", timeout=10_000)
+                "content/demo/index.md:4: unknown key 'keyword'", timeout=10_000
+            )
             status, _, body = _get(f"{base}/demo/full/")
             assert status == 500 and "demo/index.md:4: unknown key" in body.decode()
             status, _, body = _get(f"{base}/")
@@ -113,8 +123,9 @@ def test_live_preview_in_chromium(server: PreviewServer, project: Path) -> None:
             expect(page.locator("h1")).to_have_text(TITLE, timeout=10_000)
 
             # Config and templates reload too (the templates folder appears while serving).
-            (project / "briefing.toml").write_text('[branding]\norganisation = "مركز التجربة"\n',
-                                                   encoding="utf-8")
+            (project / "briefing.toml").write_text(
+                '[branding]\norganisation = "مركز التجربة"\n', encoding="utf-8"
+            )
             expect(page.locator(".organisation")).to_have_text("مركز التجربة", timeout=10_000)
             cover = project / "templates" / "partials" / "cover.html"
             cover.parent.mkdir(parents=True)
@@ -144,10 +155,19 @@ def test_serves_only_the_brief_folder_and_fonts(server: PreviewServer) -> None:
     status, headers, _ = _get(f"{base}/demo/full/pic.svg")
     assert status == 200 and "sandbox" in headers["Content-Security-Policy"]
     assert _get(f"{base}/demo/full/index.md")[0] == 404  # sources are not resources
-    for path in ["/../../etc/passwd", "/_fonts/../config.py", "/_fonts/%2e%2e/config.py",
-                 "/_fonts/..%2fconfig.py", "/demo/full/../../../etc/passwd",
-                 "/demo/full/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/demo/full//etc/passwd",
-                 "/etc/passwd", "/_fonts/", "/_fonts//etc/passwd", "/demo/full/..%5c..%5cx"]:
+    for path in [
+        "/../../etc/passwd",
+        "/_fonts/../config.py",
+        "/_fonts/%2e%2e/config.py",
+        "/_fonts/..%2fconfig.py",
+        "/demo/full/../../../etc/passwd",
+        "/demo/full/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/demo/full//etc/passwd",
+        "/etc/passwd",
+        "/_fonts/",
+        "/_fonts//etc/passwd",
+        "/demo/full/..%5c..%5cx",
+    ]:
         assert _raw_status(server, path) in (403, 404), path
     # DNS rebinding: a foreign Host header is refused on a loopback-bound server.
     assert _raw_status(server, "/", host="attacker.example:80") == 403

@@ -41,8 +41,11 @@ def _render(html_path=None, string=None, **options):
 
 
 def _snippet(body, **options):
-    return _render(string=f'<html lang="ar" dir="rtl"><head><title>t</title>{ARABIC_CSS}'
-                          f"</head><body><p>{body}</p></body></html>", **options)
+    return _render(
+        string=f'<html lang="ar" dir="rtl"><head><title>t</title>{ARABIC_CSS}'
+        f"</head><body><p>{body}</p></body></html>",
+        **options,
+    )
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -86,14 +89,16 @@ def _fonts(pdf_bytes):
                     fonts[str(font.BaseFont)] = (
                         {int(c, 16): bytes.fromhex(u).decode("utf-16-be") for c, u in pairs},
                         None if isinstance(gids, pikepdf.Name) else gids.read_bytes(),
-                        str(font.Encoding))
+                        str(font.Encoding),
+                    )
         return fonts
 
 
 def _content(pdf_bytes):
     with pikepdf.open(io.BytesIO(pdf_bytes)) as document:
-        return b"\n".join(page.Contents.read_bytes() for page in document.pages
-                          if "/Contents" in page)
+        return b"\n".join(
+            page.Contents.read_bytes() for page in document.pages if "/Contents" in page
+        )
 
 
 def test_every_glyph_has_its_own_text(fixed_pdf):
@@ -113,7 +118,7 @@ def test_reused_glyphs_read_back_by_cid(fixed_pdf):
     fonts = _fonts(fixed_pdf)
     amiri = next(v for k, v in fonts.items() if "Amiri" in k and "Bold" not in k)
     to_unicode, cid_to_gid, _ = amiri
-    gids = [int.from_bytes(cid_to_gid[i:i + 2], "big") for i in range(0, len(cid_to_gid), 2)]
+    gids = [int.from_bytes(cid_to_gid[i : i + 2], "big") for i in range(0, len(cid_to_gid), 2)]
     texts_by_gid = {}
     for cid, text in to_unicode.items():
         texts_by_gid.setdefault(gids[cid], set()).add(text)
@@ -132,8 +137,10 @@ def test_no_actual_text_and_marks_on_the_baseline(fixed_pdf):
         for page in document.pages:
             for name, font in page.Resources.get("/Font", {}).items():
                 text = font.ToUnicode.read_bytes().decode()
-                fonts[name] = {int(c, 16): bytes.fromhex(u).decode("utf-16-be")
-                               for c, u in re.findall(r"<([0-9a-f]{4})> <([0-9a-f]*)>", text)}
+                fonts[name] = {
+                    int(c, 16): bytes.fromhex(u).decode("utf-16-be")
+                    for c, u in re.findall(r"<([0-9a-f]{4})> <([0-9a-f]*)>", text)
+                }
             rise, font = 0.0, None
             for operands, operator in pikepdf.parse_content_stream(page):
                 op = str(operator)
@@ -148,9 +155,10 @@ def test_no_actual_text_and_marks_on_the_baseline(fixed_pdf):
                         if isinstance(item, pikepdf.String):
                             data = bytes(item)
                             for i in range(0, len(data), 2):
-                                chars = font.get(int.from_bytes(data[i:i + 2], "big"), "")
+                                chars = font.get(int.from_bytes(data[i : i + 2], "big"), "")
                                 raised_marks += bool(chars) and all(
-                                    unicodedata.category(c) == "Mn" for c in chars)
+                                    unicodedata.category(c) == "Mn" for c in chars
+                                )
     assert raised_marks == 0
     assert drawn > 50
 
@@ -165,8 +173,14 @@ def test_rendering_is_unchanged(plain_pdf, fixed_pdf):
     for index in range(len(plain)):
         # Outlines and glyphs anti-alias a little differently; a light blur absorbs that,
         # while a glyph moved by half a point (or a missing one) differs by far more.
-        a, b = (document[index].render(scale=1).to_pil().convert("L")
-                .filter(ImageFilter.GaussianBlur(1.5)) for document in (plain, fixed))
+        a, b = (
+            document[index]
+            .render(scale=1)
+            .to_pil()
+            .convert("L")
+            .filter(ImageFilter.GaussianBlur(1.5))
+            for document in (plain, fixed)
+        )
         worst = ImageChops.difference(a, b).getextrema()[1]
         assert worst <= 32, f"page {index + 1} renders differently ({worst})"
 
@@ -217,23 +231,28 @@ def test_snippet_round_trips(body):
 def test_plain_weasyprint_fails_the_same_snippets():
     """The snippet test can fail: WeasyPrint alone loses words in every reader."""
     for reader in READERS:
-        worst = min(textlayer.measure(_plain(body), re.sub("<[^>]+>", "", body),
-                                      (reader,))[0].words for body in SNIPPETS)
+        worst = min(
+            textlayer.measure(_plain(body), re.sub("<[^>]+>", "", body), (reader,))[0].words
+            for body in SNIPPETS
+        )
         assert worst < 0.9, reader
 
 
 def test_svg_labels_give_letters_not_presentation_forms():
     """Chart labels arrive pre-shaped in visual order (briefing/svgtext.py)."""
     label = "ﺔﻴﻧﺍﺮﻛﻭﺃ ﺔﻔﻳﺬﻗ ﻞﻛ ﻞﺑﺎﻘﻣ ﻒﺋﺍﺬﻗ"  # "قذائف مقابل كل قذيفة أوكرانية", drawn
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="600" height="60" '
-           f'style="font-family: A; font-size: 14px"><text x="594" y="30" '
-           f'text-anchor="end">{label}</text></svg>')
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="600" height="60" '
+        f'style="font-family: A; font-size: 14px"><text x="594" y="30" '
+        f'text-anchor="end">{label}</text></svg>'
+    )
     pdf = _snippet(f"نص قبل الرسم</p>{svg}<p>")
     for reader in READERS:
         text = textlayer.extract_text(pdf, reader)
         assert not any("\ufb50" <= c <= "\ufeff" for c in text), reader
-    for result in textlayer.measure(pdf, "نص قبل الرسم قذائف مقابل كل قذيفة أوكرانية",
-                                    ("pdfium", "pdftotext")):
+    for result in textlayer.measure(
+        pdf, "نص قبل الرسم قذائف مقابل كل قذيفة أوكرانية", ("pdfium", "pdftotext")
+    ):
         assert result.words == 1.0, result
 
 
@@ -280,6 +299,7 @@ def test_install_refuses_changed_hook(monkeypatch):
 
 # --- the build-time check ---------------------------------------------------------------------
 
+
 def test_check_counts_words_and_names_missing_phrases_with_their_section():
     pdf = _snippet("الســـلام عليكم")
     blocks = [("تحية", "السلام عليكم يا صديقي."), ("وداع", "إلى اللقاء يا صديقي.")]
@@ -287,16 +307,20 @@ def test_check_counts_words_and_names_missing_phrases_with_their_section():
     assert [r.reader for r in results] == ["pdfium", "mupdf"]
     for result in results:
         assert result.words == pytest.approx(2 / 8)  # tatweel ignored
-        assert result.missing == (("تحية", "السلام عليكم يا صديقي"),
-                                  ("وداع", "إلى اللقاء يا صديقي"))
+        assert result.missing == (
+            ("تحية", "السلام عليكم يا صديقي"),
+            ("وداع", "إلى اللقاء يا صديقي"),
+        )
     assert check.missing_everywhere(results) == list(results[0].missing)
     with pytest.raises(ValueError):
         textlayer.extract_text(pdf, "ocr")
 
 
 def test_check_is_quiet_when_the_text_is_there():
-    body = ("تستأثر بكين بنحو 90% من تجارتها الخارجية. وتجدر الإشارة إلى أن الصين ما تزال "
-            "الشريك الأكبر؛ فهل يتغير ذلك؟")
+    body = (
+        "تستأثر بكين بنحو 90% من تجارتها الخارجية. وتجدر الإشارة إلى أن الصين ما تزال "
+        "الشريك الأكبر؛ فهل يتغير ذلك؟"
+    )
     results = textlayer.measure(_snippet(body), [("قسم", body)])
     assert all(r.words == 1.0 for r in results), results
     assert check.missing_everywhere(results) == []
@@ -330,7 +354,8 @@ def test_a_sample_builds_without_a_text_layer_warning(tmp_path, caplog):
     root = Path(__file__).parent.parent
     config = load_config(root)
     with caplog.at_level("WARNING", logger="briefing"):
-        report = build(config, [root / "content" / "pyongyang-moscow" / "index.md"],
-                       out_dir=tmp_path)
+        report = build(
+            config, [root / "content" / "pyongyang-moscow" / "index.md"], out_dir=tmp_path
+        )
     assert report.ok
     assert not [r for r in caplog.records if "text layer" in r.getMessage()]

@@ -47,19 +47,31 @@ def slug_for(source: Path, slug: str | None) -> str:
     """The brief's name: ``--slug``, else the file name made lowercase ASCII with hyphens."""
     if slug is not None:
         if not _SLUG.fullmatch(slug):
-            raise BriefError(source, f"--slug {slug!r}: use lowercase letters, digits and "
-                                     "hyphens (e.g. moscow-pyongyang)")
+            raise BriefError(
+                source,
+                f"--slug {slug!r}: use lowercase letters, digits and "
+                "hyphens (e.g. moscow-pyongyang)",
+            )
         return slug
     made = re.sub(r"[^a-z0-9]+", "-", source.stem.lower()).strip("-")[:80]
     if not made:
-        raise BriefError(source, "cannot make a brief name from this file name; give one "
-                                 "with --slug (lowercase letters, digits, hyphens)")
+        raise BriefError(
+            source,
+            "cannot make a brief name from this file name; give one "
+            "with --slug (lowercase letters, digits, hyphens)",
+        )
     return made
 
 
-def import_docx(source: Path, config: Config, *, slug: str | None = None,
-                audiences: list[str] | None = None, force: bool = False,
-                today: dt.date | None = None) -> ImportResult:
+def import_docx(
+    source: Path,
+    config: Config,
+    *,
+    slug: str | None = None,
+    audiences: list[str] | None = None,
+    force: bool = False,
+    today: dt.date | None = None,
+) -> ImportResult:
     """Import one .docx; raises :class:`BriefError` (and writes nothing) on any failure."""
     name = slug_for(source, slug)
     content = config.content_dir
@@ -67,20 +79,30 @@ def import_docx(source: Path, config: Config, *, slug: str | None = None,
     _refuse_clobber(source, content, name, force=force)
     for audience in audiences or []:
         if audience not in config.audiences:
-            raise BriefError(source, f"--audiences: unknown audience '{audience}' (configured: "
-                                     f"{', '.join(sorted(config.audiences))})")
+            raise BriefError(
+                source,
+                f"--audiences: unknown audience '{audience}' (configured: "
+                f"{', '.join(sorted(config.audiences))})",
+            )
     inventory = safety.inspect(source)
     try:
         result = _import(source, config, name, inventory, audiences, today)
     except OSError as exc:  # a full disk, a read-only folder: nothing was put in place
-        raise BriefError(source, f"cannot write the brief: {exc.strerror or exc}; nothing "
-                                 "was written") from exc
+        raise BriefError(
+            source, f"cannot write the brief: {exc.strerror or exc}; nothing was written"
+        ) from exc
     result.path = target / "index.md"
     return result
 
 
-def _import(source: Path, config: Config, name: str, inventory: safety.Inventory,
-            audiences: list[str] | None, today: dt.date | None) -> ImportResult:
+def _import(
+    source: Path,
+    config: Config,
+    name: str,
+    inventory: safety.Inventory,
+    audiences: list[str] | None,
+    today: dt.date | None,
+) -> ImportResult:
     content = config.content_dir
     target = content / name
     content.mkdir(parents=True, exist_ok=True)
@@ -90,8 +112,9 @@ def _import(source: Path, config: Config, name: str, inventory: safety.Inventory
         work = Path(tmp)
         ast = pandoc.read_docx(source, work / "extracted")
         converted = convert(ast, max_image_bytes=config.limits.max_resource_bytes)
-        result, text = _compose(source, ast, converted, inventory, audiences,
-                                today or dt.date.today())
+        result, text = _compose(
+            source, ast, converted, inventory, audiences, today or dt.date.today()
+        )
         stage = work / name
         stage.mkdir()
         (stage / "index.md").write_text(text, encoding="utf-8")
@@ -119,19 +142,30 @@ def _swap_in(stage: Path, target: Path, aside: Path) -> None:
 def _refuse_clobber(source: Path, content: Path, name: str, *, force: bool) -> None:
     flat = content / f"{name}.md"
     if flat.exists():
-        raise BriefError(source, f"a brief named '{name}' already exists ({flat}); choose "
-                                 "another --slug (--force only replaces a brief folder)")
+        raise BriefError(
+            source,
+            f"a brief named '{name}' already exists ({flat}); choose "
+            "another --slug (--force only replaces a brief folder)",
+        )
     folder = content / name
     if folder.exists() and not force:
-        raise BriefError(source, f"{folder} already exists; nothing was written. Use --force to "
-                                 "replace it, or --slug to import under another name")
+        raise BriefError(
+            source,
+            f"{folder} already exists; nothing was written. Use --force to "
+            "replace it, or --slug to import under another name",
+        )
     if folder.exists() and not folder.is_dir():
         raise BriefError(source, f"{folder} exists and is not a folder; nothing was written")
 
 
-def _compose(source: Path, ast: dict[str, Any], converted: Converted,
-             inventory: safety.Inventory, audiences: list[str] | None,
-             today: dt.date) -> tuple[ImportResult, str]:
+def _compose(
+    source: Path,
+    ast: dict[str, Any],
+    converted: Converted,
+    inventory: safety.Inventory,
+    audiences: list[str] | None,
+    today: dt.date,
+) -> tuple[ImportResult, str]:
     """The brief's text, and what to tell the editor about it."""
     info: list[str] = []
     warnings = list(converted.warnings)
@@ -172,35 +206,55 @@ def _compose(source: Path, ast: dict[str, Any], converted: Converted,
         items["summary"] = _markdown_items(version, [abstract["c"]], source)
         info.append("Abstract paragraph moved to 'summary'")
 
-    body = pandoc.write_markdown({"pandoc-api-version": version, "meta": {}, "blocks": blocks},
-                                 source)
-    text = frontmatter.render(
-        title=title, subtitle=_meta_text(meta.get("subtitle")), date=date, authors=authors,
-        keywords=props.keywords, audiences=audiences, fields=items, origin=source.name,
-    ) + "\n" + body
+    body = pandoc.write_markdown(
+        {"pandoc-api-version": version, "meta": {}, "blocks": blocks}, source
+    )
+    text = (
+        frontmatter.render(
+            title=title,
+            subtitle=_meta_text(meta.get("subtitle")),
+            date=date,
+            authors=authors,
+            keywords=props.keywords,
+            audiences=audiences,
+            fields=items,
+            origin=source.name,
+        )
+        + "\n"
+        + body
+    )
     warnings.extend(_feature_warnings(inventory))
     warnings.extend(_lost_words(inventory, text, converted))
     changes = converted.changes
     # pandoc marks only comments with a range; Word's point comments it drops unmarked.
     changes["comments"] = max(changes["comments"], inventory.count("comment"))
     if +changes:
-        info.append(f"tracked changes: {changes['insertions']} insertions accepted, "
-                    f"{changes['deletions']} deletions dropped, {changes['comments']} "
-                    "comments dropped")
-    result = ImportResult(path=Path(), images=len(converted.images), notes=converted.notes,
-                          warnings=warnings, info=info)
+        info.append(
+            f"tracked changes: {changes['insertions']} insertions accepted, "
+            f"{changes['deletions']} deletions dropped, {changes['comments']} "
+            "comments dropped"
+        )
+    result = ImportResult(
+        path=Path(),
+        images=len(converted.images),
+        notes=converted.notes,
+        warnings=warnings,
+        info=info,
+    )
     return result, text
 
 
-def _markdown_items(version: list[int], items: list[list[dict[str, Any]]],
-                    source: Path) -> list[str]:
+def _markdown_items(
+    version: list[int], items: list[list[dict[str, Any]]], source: Path
+) -> list[str]:
     """Each entry's blocks as one Markdown string (pandoc writes them all in one run)."""
     separator = {"t": "HorizontalRule"}
     blocks: list[dict[str, Any]] = []
     for item in items:
         blocks.extend([*item, separator])
-    out = pandoc.write_markdown({"pandoc-api-version": version, "meta": {}, "blocks": blocks},
-                                source)
+    out = pandoc.write_markdown(
+        {"pandoc-api-version": version, "meta": {}, "blocks": blocks}, source
+    )
     parts = [p.strip() for p in re.split(r"^(?:\* \* \*|-{3,}|\*{3,})\s*$", out, flags=re.M)]
     return [p for p in parts if p][: len(items)]
 
@@ -250,8 +304,10 @@ def _feature_warnings(inventory: safety.Inventory) -> list[str]:
             out.append(f"{what}s: {_FEATURE_ADVICE[what]}")
     layouts = inventory.count("page layout section")
     if layouts > 1:
-        out.append(f"{layouts} page-layout sections (orientation, columns, margins): not "
-                   "carried, the house template sets the page")
+        out.append(
+            f"{layouts} page-layout sections (orientation, columns, margins): not "
+            "carried, the house template sets the page"
+        )
     return out
 
 
@@ -266,8 +322,10 @@ def _lost_words(inventory: safety.Inventory, text: str, converted: Converted) ->
         return []
     total = sum(lost.values())
     sample = " ".join(list(lost)[:12])
-    return [f"{total} words of the document are not in the brief (pandoc could not carry "
-            f"them; text boxes and fields are the usual cause): {sample}"]
+    return [
+        f"{total} words of the document are not in the brief (pandoc could not carry "
+        f"them; text boxes and fields are the usual cause): {sample}"
+    ]
 
 
 def _prose(markdown: str) -> str:
@@ -285,10 +343,16 @@ def _check_staged(source: Path, path: Path, config: Config, notes: int) -> None:
     try:
         brief = load_brief(path, config)
     except BriefError as exc:
-        raise BriefError(source, f"the imported brief does not pass the check ({exc}); nothing "
-                                 "was written — please report this file") from None
+        raise BriefError(
+            source,
+            f"the imported brief does not pass the check ({exc}); nothing "
+            "was written — please report this file",
+        ) from None
     made = sum(s.html.count('<span class="footnote">') for s in brief.body.sections)
     made += brief.body.intro.count('<span class="footnote">')
     if made != notes:
-        raise BriefError(source, f"{notes} footnotes in the document but {made} in the brief; "
-                                 "nothing was written — please report this file")
+        raise BriefError(
+            source,
+            f"{notes} footnotes in the document but {made} in the brief; "
+            "nothing was written — please report this file",
+        )

@@ -31,9 +31,13 @@ Node = dict[str, Any]
 _IMAGE_KINDS = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpg", b"GIF8": "gif", b"RIFF": "webp"}
 _NUMBER = re.compile(r"^[(\[]?[\d٠-٩]+(?:[.\-–][\d٠-٩]+)*[.\-–):]?$")
 _EMPTY_ATTR: list[Any] = ["", [], []]
-_TRACKED = {"insertion": "insertions", "paragraph-insertion": "insertions",
-            "deletion": "deletions", "paragraph-deletion": "deletions",
-            "comment-start": "comments"}
+_TRACKED = {
+    "insertion": "insertions",
+    "paragraph-insertion": "insertions",
+    "deletion": "deletions",
+    "paragraph-deletion": "deletions",
+    "comment-start": "comments",
+}
 
 
 @dataclass
@@ -61,8 +65,15 @@ def convert(ast: dict[str, Any], *, max_image_bytes: int) -> Converted:
     blocks = _attach_pending(blocks)
     meta = {key: state.walk(value) for key, value in ast.get("meta", {}).items()}
     blocks = _title_notes(meta, state) + blocks
-    result = Converted(blocks=blocks, meta=meta, images=state.images, notes=state.notes,
-                       changes=state.changes, warnings=state.warnings, removed=state.removed)
+    result = Converted(
+        blocks=blocks,
+        meta=meta,
+        images=state.images,
+        notes=state.notes,
+        changes=state.changes,
+        warnings=state.warnings,
+        removed=state.removed,
+    )
     return result
 
 
@@ -120,13 +131,27 @@ class _State:
         self.removed: Counter[str] = Counter()
         self.max_image_bytes = max_image_bytes
         self._handlers: dict[str, Callable[[Any], list[Node]]] = {
-            "Span": self._span, "Div": lambda c: c[1], "Underline": lambda c: c,
-            "SmallCaps": lambda c: c, "Strikeout": lambda c: c, "Cite": lambda c: c[1],
-            "Math": self._math, "RawInline": self._raw, "RawBlock": self._raw,
-            "Link": self._link, "Image": self._image, "Header": self._header,
-            "Note": self._note, "Table": self._table, "Figure": self._figure,
-            "Para": self._para, "Code": self._code, "CodeBlock": self._code_block,
-            "BulletList": self._bullets, "OrderedList": self._ordered, "Str": self._str,
+            "Span": self._span,
+            "Div": lambda c: c[1],
+            "Underline": lambda c: c,
+            "SmallCaps": lambda c: c,
+            "Strikeout": lambda c: c,
+            "Cite": lambda c: c[1],
+            "Math": self._math,
+            "RawInline": self._raw,
+            "RawBlock": self._raw,
+            "Link": self._link,
+            "Image": self._image,
+            "Header": self._header,
+            "Note": self._note,
+            "Table": self._table,
+            "Figure": self._figure,
+            "Para": self._para,
+            "Code": self._code,
+            "CodeBlock": self._code_block,
+            "BulletList": self._bullets,
+            "OrderedList": self._ordered,
+            "Str": self._str,
         }
 
     def warn(self, message: str) -> None:
@@ -213,12 +238,15 @@ class _State:
             data, size = b"", 0
         kind = next((k for magic, k in _IMAGE_KINDS.items() if data.startswith(magic)), None)
         if kind is None:
-            self.warn(f"image «{label}» ({src.name}) is not PNG, JPEG, GIF or WebP (EMF, WMF "
-                      "or TIFF?); not carried — save it as PNG and add it by hand")
+            self.warn(
+                f"image «{label}» ({src.name}) is not PNG, JPEG, GIF or WebP (EMF, WMF "
+                "or TIFF?); not carried — save it as PNG and add it by hand"
+            )
             return None
         if size > self.max_image_bytes:
-            self.warn(f"image «{label}» is {size:,} bytes (limit {self.max_image_bytes:,}); "
-                      "not carried")
+            self.warn(
+                f"image «{label}» is {size:,} bytes (limit {self.max_image_bytes:,}); not carried"
+            )
             return None
         for old, new in self.images:
             if old == src:
@@ -238,10 +266,15 @@ class _State:
         return [{"t": "Header", "c": [min(level + 1, 4), _EMPTY_ATTR, inlines]}]
 
     def _drop_typed_number(self, inlines: list[Node]) -> list[Node]:
-        if (len(inlines) > 2 and inlines[0]["t"] == "Str" and inlines[1]["t"] == "Space"
-                and _NUMBER.match(inlines[0]["c"])):
-            self.warn(f"typed heading number «{inlines[0]['c']}» removed: the build numbers "
-                      "sections")
+        if (
+            len(inlines) > 2
+            and inlines[0]["t"] == "Str"
+            and inlines[1]["t"] == "Space"
+            and _NUMBER.match(inlines[0]["c"])
+        ):
+            self.warn(
+                f"typed heading number «{inlines[0]['c']}» removed: the build numbers sections"
+            )
             self.removed.update(re.findall(r"\w+", inlines[0]["c"]))
             return inlines[2:]
         return inlines
@@ -260,14 +293,19 @@ class _State:
     def _ordered(self, c: Any) -> list[Node]:
         (start, _style, _delim), items = c
         # Python-Markdown numbers from the first item's number; styles (a., i.) it has not.
-        return [{"t": "OrderedList", "c": [[start, {"t": "DefaultStyle"}, {"t": "Period"}],
-                                           _tight(items)]}]
+        return [
+            {
+                "t": "OrderedList",
+                "c": [[start, {"t": "DefaultStyle"}, {"t": "Period"}], _tight(items)],
+            }
+        ]
 
     def _figure(self, c: Any) -> list[Node]:
         _attr, (_short, caption_blocks), body = c
         caption = " ".join(plain(b["c"]) for b in caption_blocks if b["t"] in ("Plain", "Para"))
-        images = [i for b in body if b["t"] in ("Plain", "Para") for i in b["c"]
-                  if i["t"] == "Image"]
+        images = [
+            i for b in body if b["t"] in ("Plain", "Para") for i in b["c"] if i["t"] == "Image"
+        ]
         if len(images) != 1:
             return [*body, *([{"t": "Para", "c": _text(caption)}] if caption else [])]
         _a, alt, (src, title) = images[0]["c"]
@@ -284,15 +322,19 @@ class _State:
             head_rows = [rows[0]]
             bodies = [[body_attr, row_heads, inter, rows[1:]], *bodies[1:]]
         caption_blocks = caption[1]
-        table = {"t": "Table", "c": [attr, [None, []], colspecs, [head_attr, head_rows],
-                                     bodies, foot]}
+        table = {
+            "t": "Table",
+            "c": [attr, [None, []], colspecs, [head_attr, head_rows], bodies, foot],
+        }
         return [table, *caption_blocks]
 
 
 def _tight(items: list[list[Node]]) -> list[list[Node]]:
     """One-paragraph entries as tight list items (no blank line between them)."""
-    return [[{"t": "Plain", "c": e[0]["c"]}] if len(e) == 1 and e[0]["t"] == "Para" else e
-            for e in items]
+    return [
+        [{"t": "Plain", "c": e[0]["c"]}] if len(e) == 1 and e[0]["t"] == "Para" else e
+        for e in items
+    ]
 
 
 def _figure_html(src: str, alt: str, caption: str) -> Node:

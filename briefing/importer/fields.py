@@ -15,14 +15,25 @@ from typing import Any
 
 from .conventions import Node, plain
 
-_MARKS = re.compile("[\u064B-\u065F\u0670\u0640]")
+_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
 
 #: heading text (tashkeel, tatweel and punctuation removed) → front-matter key
 NAMES: dict[str, str] = {
-    **dict.fromkeys(["التوصيات", "توصيات", "توصيات السياسات", "التوصيات السياساتية"],
-                    "recommendations"),
-    **dict.fromkeys(["المصادر", "مصادر", "المراجع", "مراجع", "المصادر والمراجع",
-                     "قائمة المصادر", "قائمة المراجع"], "sources"),
+    **dict.fromkeys(
+        ["التوصيات", "توصيات", "توصيات السياسات", "التوصيات السياساتية"], "recommendations"
+    ),
+    **dict.fromkeys(
+        [
+            "المصادر",
+            "مصادر",
+            "المراجع",
+            "مراجع",
+            "المصادر والمراجع",
+            "قائمة المصادر",
+            "قائمة المراجع",
+        ],
+        "sources",
+    ),
     **dict.fromkeys(["ملخص", "الملخص", "ملخص تنفيذي", "الملخص التنفيذي"], "summary"),
     **dict.fromkeys(["أبرز النقاط", "النقاط الرئيسية", "أهم النقاط"], "key_points"),
 }
@@ -59,7 +70,7 @@ def move_sections(blocks: list[Node]) -> tuple[list[Node], list[Moved], list[str
             notes.append(f"sections «{names}» all look like '{key}'; left in the body")
             continue
         start, end, title = found[0]
-        items, why = _items(key, blocks[start + 1:end])
+        items, why = _items(key, blocks[start + 1 : end])
         if items is None:
             notes.append(f"section «{title}» left in the body, not moved to '{key}': {why}")
             continue
@@ -72,8 +83,9 @@ def move_sections(blocks: list[Node]) -> tuple[list[Node], list[Moved], list[str
 def _sections(blocks: list[Node]) -> list[tuple[int, int]]:
     """(start, end) of every ``##`` section: its heading up to the next ``##``."""
     starts = [i for i, b in enumerate(blocks) if b["t"] == "Header" and b["c"][0] == 2]
-    return [(s, (starts[n + 1] if n + 1 < len(starts) else len(blocks)))
-            for n, s in enumerate(starts)]
+    return [
+        (s, (starts[n + 1] if n + 1 < len(starts) else len(blocks))) for n, s in enumerate(starts)
+    ]
 
 
 def _items(key: str, body: list[Node]) -> tuple[list[list[Node]] | None, str]:

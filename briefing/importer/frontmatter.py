@@ -32,16 +32,30 @@ _ENGLISH = [
 
 def _scalar(value: str) -> str:
     """One YAML scalar on one line, quoted only when YAML needs it."""
-    return yaml.safe_dump(value, allow_unicode=True, width=1 << 20,
-                          default_flow_style=True).removesuffix("\n...\n").strip()
+    return (
+        yaml.safe_dump(value, allow_unicode=True, width=1 << 20, default_flow_style=True)
+        .removesuffix("\n...\n")
+        .strip()
+    )
 
 
-def render(*, title: str, subtitle: str | None, date: dt.date, authors: list[str],
-           keywords: list[str], audiences: list[str] | None,
-           fields: dict[str, list[str]], origin: str) -> str:
+def render(
+    *,
+    title: str,
+    subtitle: str | None,
+    date: dt.date,
+    authors: list[str],
+    keywords: list[str],
+    audiences: list[str] | None,
+    fields: dict[str, list[str]],
+    origin: str,
+) -> str:
     """``---``-delimited YAML; ``fields`` holds Markdown items moved from the document."""
-    lines = ["---", f"# Imported from {origin} by `briefing import`; check it, then build.",
-             f"title: {_scalar(title)}"]
+    lines = [
+        "---",
+        f"# Imported from {origin} by `briefing import`; check it, then build.",
+        f"title: {_scalar(title)}",
+    ]
     if subtitle:
         lines.append(f"subtitle: {_scalar(subtitle)}")
     lines.append(f"date: {date.isoformat()}")
@@ -61,8 +75,9 @@ def render(*, title: str, subtitle: str | None, date: dt.date, authors: list[str
             for paragraph_number, paragraph in enumerate(items):
                 if paragraph_number:
                     lines.append("")
-                lines.extend(f"  {line.strip()}" if line.strip() else ""
-                             for line in paragraph.splitlines())
+                lines.extend(
+                    f"  {line.strip()}" if line.strip() else "" for line in paragraph.splitlines()
+                )
         else:
             lines.append(f"{key}:")
             lines.extend(f"  - {_scalar(item)}" for item in items)

@@ -31,30 +31,39 @@ def executable() -> str:
     try:
         import pypandoc
     except ImportError:  # pragma: no cover - a declared dependency
-        raise BriefError(None, "pandoc is missing: run ./install.sh (pip install "
-                               "pypandoc-binary)") from None
+        raise BriefError(
+            None, "pandoc is missing: run ./install.sh (pip install pypandoc-binary)"
+        ) from None
     try:
         return str(pypandoc.get_pandoc_path())
     except OSError:
-        raise BriefError(None, "pandoc is missing: run ./install.sh (pip install "
-                               "pypandoc-binary)") from None
+        raise BriefError(
+            None, "pandoc is missing: run ./install.sh (pip install pypandoc-binary)"
+        ) from None
 
 
-def _run(args: list[str], source: Path, *, stdin: bytes | None = None,
-         cwd: Path | None = None) -> bytes:
+def _run(
+    args: list[str], source: Path, *, stdin: bytes | None = None, cwd: Path | None = None
+) -> bytes:
     command = [executable(), "+RTS", f"-M{HEAP_MB}m", "-RTS", "--sandbox", *args]
     try:
-        done = subprocess.run(command, input=stdin, capture_output=True, timeout=TIMEOUT,
-                              cwd=cwd, check=False)
+        done = subprocess.run(
+            command, input=stdin, capture_output=True, timeout=TIMEOUT, cwd=cwd, check=False
+        )
     except subprocess.TimeoutExpired:
-        raise BriefError(source, f"conversion took longer than {TIMEOUT:.0f} s and was stopped "
-                                 "(is the document very large?)") from None
+        raise BriefError(
+            source,
+            f"conversion took longer than {TIMEOUT:.0f} s and was stopped "
+            "(is the document very large?)",
+        ) from None
     if done.returncode != 0:
         why = done.stderr.decode("utf-8", "replace").strip().splitlines()
         if "Heap exhausted" in " ".join(why):
             why = [f"it needed more than {HEAP_MB} MB of memory"]
-        raise BriefError(source, "pandoc could not read the document: "
-                                 f"{why[-1] if why else f'exit {done.returncode}'}")
+        raise BriefError(
+            source,
+            f"pandoc could not read the document: {why[-1] if why else f'exit {done.returncode}'}",
+        )
     return done.stdout
 
 
@@ -64,13 +73,24 @@ def read_docx(path: Path, media_dir: Path) -> dict[str, Any]:
     ``--track-changes=all`` keeps insertions, deletions and comments as marked spans, so the
     filter can accept/drop them *and report each* (``accept`` would drop them silently).
     """
-    out = _run(["--from=docx", "--to=json", "--track-changes=all",
-                f"--extract-media={media_dir}", str(path.resolve())], path)
+    out = _run(
+        [
+            "--from=docx",
+            "--to=json",
+            "--track-changes=all",
+            f"--extract-media={media_dir}",
+            str(path.resolve()),
+        ],
+        path,
+    )
     return json.loads(out)
 
 
 def write_markdown(ast: dict[str, Any], source: Path) -> str:
     """Markdown for a JSON AST (no wrapping: one paragraph per line keeps diffs readable)."""
-    out = _run(["--from=json", f"--to={MARKDOWN}", "--wrap=none",
-                "--markdown-headings=atx"], source, stdin=json.dumps(ast).encode())
+    out = _run(
+        ["--from=json", f"--to={MARKDOWN}", "--wrap=none", "--markdown-headings=atx"],
+        source,
+        stdin=json.dumps(ast).encode(),
+    )
     return out.decode("utf-8")

@@ -78,17 +78,24 @@ def inspect(path: Path) -> Inventory:
     if head.startswith(_OLE2):
         raise BriefError(path, _ole2_message(path))
     if head.startswith(b"{\\rtf"):
-        raise BriefError(path, "this is an RTF file, not .docx; open it in Word or LibreOffice "
-                               "and save it as Word Document (.docx)")
+        raise BriefError(
+            path,
+            "this is an RTF file, not .docx; open it in Word or LibreOffice "
+            "and save it as Word Document (.docx)",
+        )
     if not head.startswith(b"PK\x03\x04"):
-        raise BriefError(path, "not a .docx file (it is not a zip archive): the file is corrupt "
-                               "or another format; save it from Word as .docx")
+        raise BriefError(
+            path,
+            "not a .docx file (it is not a zip archive): the file is corrupt "
+            "or another format; save it from Word as .docx",
+        )
     try:
         with zipfile.ZipFile(path) as archive:
             return _inspect_zip(path, archive)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
-        raise BriefError(path, f"the .docx is corrupt ({exc}); open and re-save it in "
-                               "Word") from None
+        raise BriefError(
+            path, f"the .docx is corrupt ({exc}); open and re-save it in Word"
+        ) from None
     except NotImplementedError as exc:  # an unsupported compression method
         raise BriefError(path, f"the .docx uses an unsupported zip feature ({exc})") from None
 
@@ -97,8 +104,9 @@ def _head(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_DOCX_BYTES:
-            raise BriefError(path, f"file is {size:,} bytes; the import limit is "
-                                   f"{MAX_DOCX_BYTES:,}")
+            raise BriefError(
+                path, f"file is {size:,} bytes; the import limit is {MAX_DOCX_BYTES:,}"
+            )
         with path.open("rb") as handle:
             return handle.read(8)
     except OSError as exc:
@@ -110,22 +118,31 @@ def _ole2_message(path: Path) -> str:
     with path.open("rb") as handle:
         data = handle.read(1_000_000)
     if "EncryptedPackage".encode("utf-16-le") in data or b"EncryptionInfo" in data.replace(
-            b"\x00", b""):
-        return ("the document is password-protected (encrypted); remove the password in Word "
-                "(File → Info → Protect Document → Encrypt with Password) and save it again")
-    return ("this is a Word 97–2003 .doc (binary) file, not .docx; open it in Word or LibreOffice "
-            "and save it as Word Document (.docx)")
+        b"\x00", b""
+    ):
+        return (
+            "the document is password-protected (encrypted); remove the password in Word "
+            "(File → Info → Protect Document → Encrypt with Password) and save it again"
+        )
+    return (
+        "this is a Word 97–2003 .doc (binary) file, not .docx; open it in Word or LibreOffice "
+        "and save it as Word Document (.docx)"
+    )
 
 
 def _inspect_zip(path: Path, archive: zipfile.ZipFile) -> Inventory:
     infos = archive.infolist()
     if len(infos) > MAX_PARTS:
-        raise BriefError(path, f"the .docx has {len(infos):,} parts (limit {MAX_PARTS:,}): "
-                               "not a document a word processor writes")
+        raise BriefError(
+            path,
+            f"the .docx has {len(infos):,} parts (limit {MAX_PARTS:,}): "
+            "not a document a word processor writes",
+        )
     names = {info.filename for info in infos}
     if "word/document.xml" not in names:
-        raise BriefError(path, "the zip has no word/document.xml: not a Word document "
-                               "(an .xlsx, .pptx or .odt?)")
+        raise BriefError(
+            path, "the zip has no word/document.xml: not a Word document (an .xlsx, .pptx or .odt?)"
+        )
     inventory = Inventory()
     xml_total = media_total = 0
     for info in infos:
@@ -133,19 +150,27 @@ def _inspect_zip(path: Path, archive: zipfile.ZipFile) -> Inventory:
             raise BriefError(path, "the .docx has encrypted parts; remove the password and save")
         big = info.file_size > 1_000_000
         if big and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise BriefError(path, f"part {info.filename} inflates {info.file_size:,} bytes from "
-                                   f"{info.compress_size:,}: refused as a zip bomb")
+            raise BriefError(
+                path,
+                f"part {info.filename} inflates {info.file_size:,} bytes from "
+                f"{info.compress_size:,}: refused as a zip bomb",
+            )
         if info.filename.startswith("word/media/"):
             inventory.images += 1
             media_total += info.file_size
         elif info.filename.endswith((".xml", ".rels")):
             xml_total += info.file_size
     if inventory.images > MAX_IMAGES:
-        raise BriefError(path, f"the .docx holds {inventory.images:,} images (limit "
-                               f"{MAX_IMAGES}); split the document")
+        raise BriefError(
+            path,
+            f"the .docx holds {inventory.images:,} images (limit {MAX_IMAGES}); split the document",
+        )
     if xml_total > MAX_XML_BYTES or media_total > MAX_MEDIA_BYTES:
-        raise BriefError(path, f"the .docx inflates to {xml_total + media_total:,} bytes: "
-                               "refused as too large (or a zip bomb)")
+        raise BriefError(
+            path,
+            f"the .docx inflates to {xml_total + media_total:,} bytes: "
+            "refused as too large (or a zip bomb)",
+        )
     for info in infos:
         # Every XML part is parsed, not only the text ones: pandoc reads styles, numbering,
         # relationships and core properties too.
@@ -154,8 +179,9 @@ def _inspect_zip(path: Path, archive: zipfile.ZipFile) -> Inventory:
     return inventory
 
 
-def _scan(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, inventory: Inventory,
-          *, text: bool) -> None:
+def _scan(
+    path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, inventory: Inventory, *, text: bool
+) -> None:
     """Stream-parse one part with a depth bound, no DTD, and a bound on inflated bytes."""
     parser = expat.ParserCreate(namespace_separator="|")
     depth = 0
@@ -168,8 +194,11 @@ def _scan(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, inventory
         nonlocal depth, fallback_depth, in_text
         depth += 1
         if depth > MAX_DEPTH:
-            raise BriefError(path, f"{info.filename} nests XML {depth} levels deep (limit "
-                                   f"{MAX_DEPTH}): refused as a bomb or a broken file")
+            raise BriefError(
+                path,
+                f"{info.filename} nests XML {depth} levels deep (limit "
+                f"{MAX_DEPTH}): refused as a bomb or a broken file",
+            )
         if fallback_depth or name == _FALLBACK:
             fallback_depth += 1
             return
@@ -210,13 +239,20 @@ def _scan(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, inventory
             while chunk := stream.read(1 << 16):
                 read += len(chunk)
                 if read > MAX_XML_BYTES:
-                    raise BriefError(path, f"{info.filename} inflates past {MAX_XML_BYTES:,} "
-                                           "bytes: refused as a zip bomb")
+                    raise BriefError(
+                        path,
+                        f"{info.filename} inflates past {MAX_XML_BYTES:,} "
+                        "bytes: refused as a zip bomb",
+                    )
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
     except expat.ExpatError as exc:
-        raise BriefError(path, f"{info.filename} is not well-formed XML ({exc}): the file is "
-                               "corrupt; open and re-save it in Word") from None
+        raise BriefError(
+            path,
+            f"{info.filename} is not well-formed XML ({exc}): the file is "
+            "corrupt; open and re-save it in Word",
+        ) from None
     except zipfile.BadZipFile as exc:
-        raise BriefError(path, f"the .docx is corrupt ({exc}); open and re-save it in "
-                               "Word") from None
+        raise BriefError(
+            path, f"the .docx is corrupt ({exc}); open and re-save it in Word"
+        ) from None

@@ -57,8 +57,9 @@ def installed() -> bool:
 
 def _wrap_draw_first_line(original: Any) -> Any:
     @functools.wraps(original)
-    def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsis: Any,
-                        matrix: Any) -> Any:
+    def draw_first_line(
+        stream: Any, textbox: Any, text_overflow: str, block_ellipsis: Any, matrix: Any
+    ) -> Any:
         recorder = Recorder(stream)
         emojis = original(recorder, textbox, text_overflow, block_ellipsis, matrix)
         if not recorder.ops:
@@ -69,8 +70,12 @@ def _wrap_draw_first_line(original: Any) -> Any:
             _replay(stream, recorder)
             return emojis
         STATS["lines"] += 1
-        drawings = emit(stream, line, float(textbox.style["font_size"]),
-                        outline_marks=not compat.is_svg_text(textbox))
+        drawings = emit(
+            stream,
+            line,
+            float(textbox.style["font_size"]),
+            outline_marks=not compat.is_svg_text(textbox),
+        )
         STATS["outlines"] += len(drawings)
         return [*emojis, *drawings]
 
@@ -99,9 +104,14 @@ def _recode(string: str, font: Any) -> str:
         digits = match.group(1)
         if digits is None:  # a position adjustment: kept as it is
             return match.group(0)
-        gids = [int(digits[i:i + 4], 16) for i in range(0, len(digits), 4)]
-        return "<" + "".join(
-            f"{table.cid(g, font.to_unicode.get(g) or '', round(font.widths.get(g, 0))):04x}"
-            for g in gids) + ">"
+        gids = [int(digits[i : i + 4], 16) for i in range(0, len(digits), 4)]
+        return (
+            "<"
+            + "".join(
+                f"{table.cid(g, font.to_unicode.get(g) or '', round(font.widths.get(g, 0))):04x}"
+                for g in gids
+            )
+            + ">"
+        )
 
     return TJ_TOKEN.sub(cid, string)

@@ -68,8 +68,7 @@ class Glyph:
     @property
     def is_mark(self) -> bool:
         """Zero-advance glyph standing only for combining marks (shadda, vowels, tanween)."""
-        return bool(self.text) and all(unicodedata.category(c) in ("Mn", "Me")
-                                       for c in self.text)
+        return bool(self.text) and all(unicodedata.category(c) in ("Mn", "Me") for c in self.text)
 
     @property
     def is_space(self) -> bool:
@@ -113,7 +112,7 @@ def parse(ops: list[Op], fonts: dict[str, Any]) -> Line | None:
                 if len(digits) % 4:
                     return None
                 for i in range(0, len(digits), 4):
-                    glyph = Glyph(font, size, int(digits[i:i + 4], 16), pen, rise)
+                    glyph = Glyph(font, size, int(digits[i : i + 4], 16), pen, rise)
                     if glyph.gid not in font.widths:
                         return None
                     line.glyphs.append(glyph)
@@ -150,6 +149,9 @@ def capture(recorder: Recorder, textbox: Any) -> Line | None:
 
 def unpresent(text: str) -> str:
     """Arabic presentation forms (pre-shaped SVG labels) → the letters they show."""
-    return "".join(unicodedata.normalize("NFKC", c)
-                   if "\ufb50" <= c <= "\ufdff" or "\ufe70" <= c <= "\ufefe" else c
-                   for c in text)
+    return "".join(
+        unicodedata.normalize("NFKC", c)
+        if "\ufb50" <= c <= "\ufdff" or "\ufe70" <= c <= "\ufefe"
+        else c
+        for c in text
+    )

@@ -103,8 +103,9 @@ def extract_text(pdf: bytes, reader: str) -> str:
         with pymupdf.open(stream=pdf, filetype="pdf") as document:
             return "\n".join(page.get_text() for page in document)
     if reader == "pdftotext":
-        result = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf,
-                                capture_output=True, check=True)
+        result = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+        )
         return result.stdout.decode("utf-8", "replace")
     raise ValueError(f"unknown reader {reader!r} (pdfium, mupdf or pdftotext)")
 
@@ -112,14 +113,17 @@ def extract_text(pdf: bytes, reader: str) -> str:
 # Ignored when comparing: bidi controls, zero-width characters, tatweel (elongation only), soft
 # hyphen, BOM — none of them changes what a reader sees or searches for.
 _IGNORABLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\u0640\u00ad\ufeff]")
-_SEPARATORS = re.compile(r"[\s.,:;!?()\[\]{}«»\"“”'‘’…\-–—/\\•·*%+"
-                         "\u060c\u061b\u061f\u06d4\u066a\u066b\u066c]+")
+_SEPARATORS = re.compile(
+    r"[\s.,:;!?()\[\]{}«»\"“”'‘’…\-–—/\\•·*%+"
+    "\u060c\u061b\u061f\u06d4\u066a\u066b\u066c]+"
+)
 # A word never mixes scripts or letters and digits: readers may drop the space where the
 # direction changes ("Unبالرئيس") or glue a footnote call to its word ("حاشية١").
 _SPLIT = re.compile(
     r"(?<=[\u0600-\u065f\u066e-\u06ff])(?=[A-Za-z\u00c0-\u024f])"
     r"|(?<=[A-Za-z\u00c0-\u024f])(?=[\u0600-\u065f\u066e-\u06ff])"
-    r"|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+    r"|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])"
+)
 _SENTENCE_END = re.compile(r"[.!?؟\n]+")
 
 
@@ -151,8 +155,9 @@ def phrases(blocks: Iterable[tuple[str, str]], size: int = 4) -> list[tuple[str,
 _PAGE_BREAK_GAP = 80
 
 
-def _found(head: tuple[str, ...], grams: set[tuple[str, ...]],
-           positions: dict[str, list[int]]) -> bool:
+def _found(
+    head: tuple[str, ...], grams: set[tuple[str, ...]], positions: dict[str, list[int]]
+) -> bool:
     """``head`` appears in order: contiguous, or split once by a page break's furniture."""
     if head in grams:
         return True
@@ -171,13 +176,14 @@ def _score(reader: str, blocks: Sequence[tuple[str, str]], text: str) -> Fidelit
     got = Counter(got_words)
     total = sum(want.values())
     share = sum(min(n, got[w]) for w, n in want.items()) / total if total else 1.0
-    grams = {tuple(got_words[i:i + n]) for n in (1, 2, 3, 4) for i in range(len(got_words))}
+    grams = {tuple(got_words[i : i + n]) for n in (1, 2, 3, 4) for i in range(len(got_words))}
     positions: dict[str, list[int]] = {}
     for index, word in enumerate(got_words):
         positions.setdefault(word, []).append(index)
     wanted = phrases(blocks)
-    missing = tuple((section, " ".join(head)) for section, head in wanted
-                    if not _found(head, grams, positions))
+    missing = tuple(
+        (section, " ".join(head)) for section, head in wanted if not _found(head, grams, positions)
+    )
     lost = tuple((w, n - got[w]) for w, n in want.items() if got[w] < n)
     return Fidelity(reader, share, len(wanted) - len(missing), len(wanted), missing, total, lost)
 
@@ -199,13 +205,15 @@ def missing_everywhere(results: Sequence[Fidelity]) -> list[tuple[str, str]]:
     return [item for item in results[0].missing if all(item in other for other in others)]
 
 
-def measure(pdf: bytes, expected: str | Sequence[tuple[str, str]],
-            readers: Sequence[str] | None = None) -> list[Fidelity]:
+def measure(
+    pdf: bytes, expected: str | Sequence[tuple[str, str]], readers: Sequence[str] | None = None
+) -> list[Fidelity]:
     """How much of ``expected`` each reader gives back from ``pdf``.
 
     ``expected`` is plain text, or (section, text) blocks in reading order as made by
     :func:`briefing.render.visible_blocks`.
     """
     blocks = [("", expected)] if isinstance(expected, str) else list(expected)
-    return [_score(name, blocks, extract_text(pdf, name))
-            for name in (readers or default_readers())]
+    return [
+        _score(name, blocks, extract_text(pdf, name)) for name in (readers or default_readers())
+    ]

@@ -60,8 +60,9 @@ def _table_of(font: Any) -> CidTable | None:
 def wrap_build(original: Callable[..., Any]) -> Callable[..., Any]:
     """``build_fonts_dictionary``: write CID-keyed ToUnicode and widths for our fonts."""
 
-    def build_fonts_dictionary(pdf: Any, fonts: Any, compress: bool, subset: bool,
-                               options: Any) -> Any:
+    def build_fonts_dictionary(
+        pdf: Any, fonts: Any, compress: bool, subset: bool, options: Any
+    ) -> Any:
         saved = []
         gids_by_file: dict[str, set[int]] = {}
         for font in fonts.values():
@@ -99,8 +100,15 @@ def wrap_subset(original: Callable[..., Any]) -> Callable[..., Any]:
 def wrap_vector(original: Callable[..., Any]) -> Callable[..., Any]:
     """``_build_vector_font_dictionary``: point the CIDFont at our CID → glyph map."""
 
-    def build_vector(font_dictionary: Any, pdf: Any, font: Any, widths: Any, compress: bool,
-                     reference: Any, pdf_version: Any) -> Any:
+    def build_vector(
+        font_dictionary: Any,
+        pdf: Any,
+        font: Any,
+        widths: Any,
+        compress: bool,
+        reference: Any,
+        pdf_version: Any,
+    ) -> Any:
         result = original(font_dictionary, pdf, font, widths, compress, reference, pdf_version)
         cids = _table_of(font)
         if cids is None:
@@ -108,8 +116,9 @@ def wrap_vector(original: Callable[..., Any]) -> Callable[..., Any]:
         import pydyf
 
         # Glyph ids past the font are WeasyPrint's stand-ins for missing characters: .notdef.
-        data = b"".join((gid if gid < font.glyph_count else 0).to_bytes(2, "big")
-                        for gid in cids.gids)
+        data = b"".join(
+            (gid if gid < font.glyph_count else 0).to_bytes(2, "big") for gid in cids.gids
+        )
         stream = pydyf.Stream([data], compress=compress)
         pdf.add_object(stream)
         compat.descendant_font(pdf, font_dictionary)["CIDToGIDMap"] = stream.reference

@@ -55,8 +55,9 @@ def _by_identity(text: str, logical: list[_HasGlyph]) -> list[str]:
         else:
             rest.append(char)
     if rest:
-        base = max(range(len(logical)),
-                   key=lambda i: (logical[i].font.widths.get(logical[i].gid, 0), -i))
+        base = max(
+            range(len(logical)), key=lambda i: (logical[i].font.widths.get(logical[i].gid, 0), -i)
+        )
         joined = "".join(rest)
         parts[base] = parts[base] + joined if _is_mark(rest[0]) else joined + parts[base]
     if len(text) >= len(logical) and not all(parts):
@@ -67,7 +68,7 @@ def _by_identity(text: str, logical: list[_HasGlyph]) -> list[str]:
 def _in_order(text: str, count: int) -> list[str]:
     """One character per glyph, the last glyph taking the rest; glyphs beyond the text none."""
     if len(text) >= count:
-        return [*text[:count - 1], text[count - 1:]]
+        return [*text[: count - 1], text[count - 1 :]]
     return [*text, *[""] * (count - len(text))]
 
 
@@ -80,8 +81,9 @@ def _harfbuzz() -> tuple[Any, Any]:
     import cffi
 
     ffi = cffi.FFI()
-    ffi.cdef("int hb_font_get_nominal_glyph (void *font, unsigned int unicode, "
-             "unsigned int *glyph);")
+    ffi.cdef(
+        "int hb_font_get_nominal_glyph (void *font, unsigned int unicode, unsigned int *glyph);"
+    )
     for name in ("harfbuzz", "libharfbuzz.so.0", "libharfbuzz-0.dll", "libharfbuzz.0.dylib"):
         try:
             return ffi, ffi.dlopen(name)

@@ -54,8 +54,15 @@ class _Writer:
             self.stream.show_text("".join(self.chunk))
             self.chunk.clear()
 
-    def glyph(self, glyph: Glyph, x: float, rise: float, width: int, invisible: bool,
-              gid: int | None = None) -> None:
+    def glyph(
+        self,
+        glyph: Glyph,
+        x: float,
+        rise: float,
+        width: int,
+        invisible: bool,
+        gid: int | None = None,
+    ) -> None:
         if (glyph.font, glyph.size) != (self.font, self.size):
             self.flush()
             self.stream.set_font_size(glyph.font.hash, glyph.size)
@@ -103,8 +110,9 @@ def emit(stream: Any, line: Line, style_font_size: float, outline_marks: bool) -
         for mark in pending:
             _mark_text(writer, mark, glyph.x)
         pending.clear()
-        writer.glyph(glyph, glyph.x, glyph.rise, _advance(glyph, glyphs, following.get(i)),
-                     invisible=False)
+        writer.glyph(
+            glyph, glyph.x, glyph.rise, _advance(glyph, glyphs, following.get(i)), invisible=False
+        )
     for mark in pending:  # marks at the right end of the line
         _mark_text(writer, mark, mark.x)
     writer.close()
@@ -141,8 +149,12 @@ def _advance(glyph: Glyph, glyphs: list[Glyph], following: int | None) -> int:
     if following is None or glyph.is_space or glyph.is_mark:
         return natural
     nxt = glyphs[following]
-    if nxt.is_space or nxt.font is not glyph.font or nxt.size != glyph.size \
-            or nxt.rise != glyph.rise:
+    if (
+        nxt.is_space
+        or nxt.font is not glyph.font
+        or nxt.size != glyph.size
+        or nxt.rise != glyph.rise
+    ):
         return natural
     distance = (nxt.x - glyph.x) * 1000 / glyph.size
     return round(distance) if abs(distance - natural) > _OFFSET_TOLERANCE else natural
@@ -153,5 +165,11 @@ def _drawing(stream: Any, glyph: Glyph, style_font_size: float) -> list[Any]:
     # glyph space to the font size and flip it upright (text space is y-up on a y-down page).
     name = outlines.register(stream, glyph.font, glyph.gid)
     scale = glyph.size / 1000
-    return [outlines.OutlineDrawing(name), glyph.font, scale, -scale,
-            glyph.x / style_font_size, -glyph.rise]
+    return [
+        outlines.OutlineDrawing(name),
+        glyph.font,
+        scale,
+        -scale,
+        glyph.x / style_font_size,
+        -glyph.rise,
+    ]

@@ -40,8 +40,9 @@ class _PdfPen:
                 pen.ops.append(f"{_n(p[0])} {_n(p[1])} l")
                 pen.current = p
 
-            def _curveToOne(self, a: tuple[float, float], b: tuple[float, float],
-                            c: tuple[float, float]) -> None:
+            def _curveToOne(
+                self, a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]
+            ) -> None:
                 pen.ops.append(" ".join(_n(v) for v in (*a, *b, *c)) + " c")
                 pen.current = c
 
@@ -69,8 +70,9 @@ def _ttfont(font: Any) -> Any:
     if ttfont is None:
         from fontTools.ttLib import TTFont
 
-        ttfont = _FONTS[font.hash] = TTFont(io.BytesIO(font.file_content),
-                                            fontNumber=font.index or 0, lazy=True)
+        ttfont = _FONTS[font.hash] = TTFont(
+            io.BytesIO(font.file_content), fontNumber=font.index or 0, lazy=True
+        )
     return ttfont
 
 
@@ -102,8 +104,11 @@ def _path(font: Any, gid: int) -> tuple[bytes, tuple[int, int, int, int], int]:
         glyph_set[ttfont.getGlyphOrder()[gid]].draw(pdf_pen.pen)
         head = ttfont["head"]
         ops = [*pdf_pen.ops, "f"] if pdf_pen.ops else []
-        _PATHS[key] = (" ".join(ops).encode(), (head.xMin, head.yMin, head.xMax, head.yMax),
-                       head.unitsPerEm)
+        _PATHS[key] = (
+            " ".join(ops).encode(),
+            (head.xMin, head.yMin, head.xMax, head.yMax),
+            head.unitsPerEm,
+        )
     return _PATHS[key]
 
 

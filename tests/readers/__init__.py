@@ -79,6 +79,7 @@ def pdfjs_struct_tree(pdf: PdfInput) -> list[dict[str, Any] | None]:
 
 # ---------------------------------------------------------------------------- readers
 
+
 def _pdfium(pdf: PdfInput) -> list[str]:
     try:
         import pypdfium2
@@ -102,8 +103,12 @@ def _poppler(pdf: PdfInput) -> list[str]:
     if tool is None:
         raise ReaderMissing("poppler", "pdftotext not on PATH (Debian poppler-utils)")
     with _as_file(pdf) as path:
-        out = subprocess.run([tool, "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                             check=True, timeout=TIMEOUT).stdout.decode("utf-8")
+        out = subprocess.run(
+            [tool, "-enc", "UTF-8", str(path), "-"],
+            capture_output=True,
+            check=True,
+            timeout=TIMEOUT,
+        ).stdout.decode("utf-8")
     pages = out.split("\f")
     return pages[:-1] if pages and pages[-1] == "" else pages  # \f ends every page
 
@@ -113,8 +118,11 @@ def _mupdf(pdf: PdfInput) -> list[str]:
         import pymupdf
     except ImportError as exc:
         raise ReaderMissing("mupdf", f"PyMuPDF (pip package pymupdf): {exc}") from exc
-    document = (pymupdf.open(stream=pdf, filetype="pdf") if isinstance(pdf, bytes)
-                else pymupdf.open(str(pdf)))
+    document = (
+        pymupdf.open(stream=pdf, filetype="pdf")
+        if isinstance(pdf, bytes)
+        else pymupdf.open(str(pdf))
+    )
     try:
         return [page.get_text() for page in document]
     finally:
@@ -150,15 +158,22 @@ def _run_pdfjs(pdf: PdfInput) -> dict[str, Any]:
     if not (HERE / "node_modules" / "pdfjs-dist" / "package.json").is_file():
         raise ReaderMissing("pdfjs", f"pdfjs-dist not installed in {HERE}/node_modules")
     with _as_file(pdf) as path:
-        done = subprocess.run([node, str(HERE / "pdfjs_text.mjs"), str(path), "--struct"],
-                              capture_output=True, timeout=TIMEOUT, cwd=HERE)
+        done = subprocess.run(
+            [node, str(HERE / "pdfjs_text.mjs"), str(path), "--struct"],
+            capture_output=True,
+            timeout=TIMEOUT,
+            cwd=HERE,
+        )
     if done.returncode != 0:
         raise RuntimeError(f"pdf.js failed on {path}: {done.stderr.decode(errors='replace')}")
     return json.loads(done.stdout)
 
 
 _EXTRACTORS: dict[str, Callable[[PdfInput], list[str]]] = {
-    "pdfium": _pdfium, "poppler": _poppler, "pdfjs": _pdfjs_pages, "mupdf": _mupdf,
+    "pdfium": _pdfium,
+    "poppler": _poppler,
+    "pdfjs": _pdfjs_pages,
+    "mupdf": _mupdf,
 }
 
 

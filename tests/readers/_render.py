@@ -26,8 +26,9 @@ def main() -> None:
         try:
             pdfs.append(renderers[key].render(job).data)
         except Exception as exc:  # name the document: the traceback alone does not
-            raise RuntimeError(f"rendering {job.name} ({'plain' if plain else 'briefing'}) "
-                               f"failed") from exc
+            raise RuntimeError(
+                f"rendering {job.name} ({'plain' if plain else 'briefing'}) failed"
+            ) from exc
     sys.stdout.buffer.write(pickle.dumps(pdfs))
 
 

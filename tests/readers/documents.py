@@ -55,8 +55,9 @@ def sample_documents() -> list[Document]:
             continue
         html = render_html(edition.brief, config, edition.audience)
         job = _job(edition, html, config, remote=False)
-        documents.append(Document(edition.name, job, expected_from_html(html, audience.digits),
-                                  audience.digits))
+        documents.append(
+            Document(edition.name, job, expected_from_html(html, audience.digits), audience.digits)
+        )
     return documents
 
 
@@ -64,9 +65,14 @@ def corpus_documents() -> list[Document]:
     """The corpus pages, each with its committed expected text."""
     documents = []
     for html in sorted(CORPUS.glob("*.html")):
-        job = RenderJob(name=f"corpus/{html.stem}", source=str(html),
-                        html=html.read_text(encoding="utf-8"), folder=str(CORPUS),
-                        roots=(str(CORPUS), str(FONTS)), fonts_dir=str(FONTS))
+        job = RenderJob(
+            name=f"corpus/{html.stem}",
+            source=str(html),
+            html=html.read_text(encoding="utf-8"),
+            folder=str(CORPUS),
+            roots=(str(CORPUS), str(FONTS)),
+            fonts_dir=str(FONTS),
+        )
         expected = html.with_suffix(".txt").read_text(encoding="utf-8")
         # corpus.css numbers footnotes in Arabic-Indic digits; hard_cases.html keeps
         # WeasyPrint's default decimal counter.
@@ -77,14 +83,19 @@ def corpus_documents() -> list[Document]:
 
 # ---------------------------------------------------------------------------- rendering
 
+
 def render(jobs: list[RenderJob], *, plain: bool) -> subprocess.Popen[bytes]:
     """Start rendering ``jobs`` in a child process; :func:`collect` waits for the PDFs."""
     with tempfile.TemporaryFile() as jobs_file:  # the child keeps its own handle open
         jobs_file.write(pickle.dumps(jobs))
         jobs_file.seek(0)
-        return subprocess.Popen([sys.executable, "-m", "tests.readers._render",
-                                 *(["--plain"] if plain else [])], cwd=REPO,
-                                stdin=jobs_file, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.readers._render", *(["--plain"] if plain else [])],
+            cwd=REPO,
+            stdin=jobs_file,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
 
 
 def collect(child: subprocess.Popen[bytes]) -> list[bytes]:
@@ -96,8 +107,9 @@ def collect(child: subprocess.Popen[bytes]) -> list[bytes]:
         child.communicate()
         raise
     if child.returncode != 0:
-        raise RuntimeError(f"rendering failed ({child.returncode}):\n"
-                           f"{err.decode(errors='replace')}")
+        raise RuntimeError(
+            f"rendering failed ({child.returncode}):\n{err.decode(errors='replace')}"
+        )
     return pickle.loads(out)
 
 
@@ -107,10 +119,40 @@ def render_now(jobs: list[RenderJob], *, plain: bool) -> list[bytes]:
 
 # ---------------------------------------------------------------------------- expected text
 
-_BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd",
-                     "caption", "figcaption", "blockquote", "div", "section", "header",
-                     "footer", "nav", "main", "article", "aside", "br", "ul", "ol", "table",
-                     "tr", "body", "figure"})
+_BLOCKS = frozenset(
+    {
+        "p",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "td",
+        "th",
+        "dt",
+        "dd",
+        "caption",
+        "figcaption",
+        "blockquote",
+        "div",
+        "section",
+        "header",
+        "footer",
+        "nav",
+        "main",
+        "article",
+        "aside",
+        "br",
+        "ul",
+        "ol",
+        "table",
+        "tr",
+        "body",
+        "figure",
+    }
+)
 _SKIP = frozenset({"head", "style", "script", "svg", "title"})
 _FOOTNOTE_CLASSES = frozenset({"footnote", "fn"})  # float: footnote in brief.css / the corpus
 _VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "wbr", "col", "source"})
@@ -166,8 +208,11 @@ class _Blocks(HTMLParser):
 
     def _digits(self, n: int) -> str:
         text = str(n)
-        return text.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")) \
-            if self.digits == "arabic" else text
+        return (
+            text.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+            if self.digits == "arabic"
+            else text
+        )
 
     def _flush(self) -> None:
         pieces = self.stack[-1]

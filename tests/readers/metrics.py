@@ -77,7 +77,7 @@ def phrases(expected: str) -> list[str]:
             spans = _spans(sentence)
             if len(spans) >= 2:
                 end = spans[min(4, len(spans)) - 1][1]
-                found.append(fold(sentence[spans[0][0]:end]))
+                found.append(fold(sentence[spans[0][0] : end]))
     return found
 
 
@@ -127,8 +127,10 @@ def score(expected: str, pages: list[str], *, own_marks: str = "") -> Scores:
     haystack = fold(clean(text))
     wanted = phrases(expected)
     missing = [p for p in wanted if p not in haystack]
-    marks = [sum(1 for m in BIDI_MARKS.findall(line) if m not in own_marks)
-             for line in re.split(r"\r\n|\n|\r", text)] or [0]
+    marks = [
+        sum(1 for m in BIDI_MARKS.findall(line) if m not in own_marks)
+        for line in re.split(r"\r\n|\n|\r", text)
+    ] or [0]
     return Scores(
         words=1 - sum(missing_words.values()) / max(1, sum(want_words.values())),
         pairs=sum(found_pairs.values()) / max(1, sum(want_pairs.values())),
