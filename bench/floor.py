@@ -59,7 +59,7 @@ import json, sys, time
 from pathlib import Path
 from briefing.build import _job, gather, plan
 from briefing.config import load_config
-from briefing.job import run_job
+from briefing.build.job import run_job
 from briefing.render import render_html
 root, repeat = Path(sys.argv[1]), int(sys.argv[2])
 config = load_config(root)

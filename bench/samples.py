@@ -26,8 +26,8 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from briefing.build import _job, gather, plan
+    from briefing.build.job import run_job
     from briefing.config import load_config
-    from briefing.job import run_job
     from briefing.render import render_html
 
     with tempfile.TemporaryDirectory() as out:

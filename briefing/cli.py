@@ -11,7 +11,7 @@ import click
 
 
 def _setup_logging(quiet: bool, verbose: bool = False) -> None:
-    from . import errors
+    from briefing import errors
 
     errors.VERBOSE = verbose  # long messages in full (a refused data: URL, a library's error)
     logging.basicConfig(
@@ -22,8 +22,8 @@ def _setup_logging(quiet: bool, verbose: bool = False) -> None:
 
 
 def _config(root: Path):
-    from .config import load_config
-    from .errors import BriefError
+    from briefing.config import load_config
+    from briefing.errors import BriefError
 
     try:
         return load_config(root)
@@ -88,7 +88,7 @@ def build(
     verbose: bool,
 ) -> None:
     """Build every brief under content/ (or the given files) into PDFs, only what changed."""
-    from .progress import run_build
+    from briefing.commands.progress import run_build
 
     _setup_logging(quiet or as_json, verbose)
     config = _config(root)
@@ -119,8 +119,8 @@ def build(
 @VERBOSE
 def check(paths: tuple[Path, ...], root: Path, verbose: bool) -> None:
     """Validate briefs without rendering PDFs (everything else a build does is checked)."""
-    from .build import check_all
-    from .progress import plural
+    from briefing.build import check_all
+    from briefing.commands.progress import plural
 
     _setup_logging(False, verbose)
     config = _config(root)
@@ -138,7 +138,7 @@ def check(paths: tuple[Path, ...], root: Path, verbose: bool) -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder.")
 def watch(root: Path, out_dir: Path | None) -> None:
     """Rebuild what changed whenever content, templates or config are saved."""
-    from .watch import watch_and_build
+    from briefing.commands.watch import watch_and_build
 
     _setup_logging(False)
     sys.exit(watch_and_build(root, out_dir=out_dir))
@@ -150,7 +150,7 @@ def watch(root: Path, out_dir: Path | None) -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder.")
 def schedule(root: Path, cron: str, out_dir: Path | None) -> None:
     """Run the incremental build at every tick of a cron schedule, until stopped."""
-    from .schedule import run_schedule
+    from briefing.commands.schedule import run_schedule
 
     _setup_logging(False)
     sys.exit(run_schedule(root, cron, out_dir=out_dir))
@@ -162,7 +162,7 @@ def schedule(root: Path, cron: str, out_dir: Path | None) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 def serve(root: Path, host: str, port: int) -> None:
     """Live preview of a brief's editions (HTML and PDF) that reloads on save."""
-    from .serve import serve as run_serve
+    from briefing.commands.serve import serve as run_serve
 
     _setup_logging(False)
     sys.exit(run_serve(root, host=host, port=port))
@@ -176,8 +176,8 @@ def serve(root: Path, host: str, port: int) -> None:
 @ROOT
 def import_(docx: Path, slug: str | None, audiences: str | None, force: bool, root: Path) -> None:
     """Import a Word .docx as content/<slug>/index.md with its images beside it."""
-    from .errors import BriefError
-    from .importer import import_docx
+    from briefing.errors import BriefError
+    from briefing.importer import import_docx
 
     _setup_logging(False)
     config = _config(root)
@@ -202,8 +202,8 @@ def import_(docx: Path, slug: str | None, audiences: str | None, force: bool, ro
 @ROOT
 def new(slug: str, root: Path) -> None:
     """Write a commented brief skeleton, content/SLUG/index.md, that builds as it is."""
-    from .errors import BriefError
-    from .scaffold import new_brief
+    from briefing.commands.scaffold import new_brief
+    from briefing.errors import BriefError
 
     config = _config(root)
     try:
@@ -220,8 +220,8 @@ def new(slug: str, root: Path) -> None:
 )
 def init(directory: Path) -> None:
     """Start a project: briefing.toml, content/ with one brief, templates/."""
-    from .errors import BriefError
-    from .scaffold import init_project
+    from briefing.commands.scaffold import init_project
+    from briefing.errors import BriefError
 
     try:
         written = init_project(directory)

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from briefing import markup
 from briefing.build import build, check_all
+from briefing.commands.serve import PreviewServer
 from briefing.config import load_config
+from briefing.content.markdown import body as markup
+from briefing.content.markdown.body import check_bounds, parse_body, section_heading
+from briefing.content.source import split_front_matter
 from briefing.errors import BriefError
-from briefing.load import split_front_matter
-from briefing.markup import check_bounds, parse_body, section_heading
-from briefing.serve import PreviewServer
 
 from .conftest import write_brief
 from .helpers import pdfium_text
@@ -254,7 +254,7 @@ def _quiet(func, text: str) -> None:  # type: ignore[no-untyped-def]
 def test_serve_host_check_is_exact_and_idle_connections_are_dropped(
     project: Path, monkeypatch
 ) -> None:
-    from briefing import serve
+    from briefing.commands import serve
 
     monkeypatch.setattr(serve._Handler, "timeout", 0.5)
     write_brief(project, "a.md", brief())
@@ -340,7 +340,7 @@ def test_swallowed_nested_list_is_warned(project: Path, caplog) -> None:
 
 
 def test_watch_ignores_editor_scratch_files() -> None:
-    from briefing.watch import is_scratch_file
+    from briefing.commands.watch import is_scratch_file
 
     for name in (
         "sedC30Jds",
@@ -360,7 +360,7 @@ def test_watch_ignores_editor_scratch_files() -> None:
 
 
 def test_safe_names_refuse_every_escape() -> None:
-    from briefing.load import slug_problem
+    from briefing.content.source import slug_problem
 
     for slug in (
         "",

@@ -1,8 +1,9 @@
-"""briefing.compat: one version gate, and a test per WeasyPrint internal briefing hooks."""
+"""briefing.pdf.compat: one version gate, and a test per WeasyPrint internal briefing hooks."""
 
 import pytest
 
-from briefing import compat, pdf, textlayer
+from briefing.pdf import compat, textlayer
+from briefing.pdf import renderer as pdf
 
 
 def test_installed_weasyprint_passes_the_gate():
@@ -106,10 +107,10 @@ def test_layout_fix_is_installed_with_the_renderer():
 
     from weasyprint.layout import block
 
-    from briefing import layoutfix
+    from briefing.pdf import layoutfix
 
     pdf.PdfRenderer(Path(__file__).parent.parent / "fonts")
     assert layoutfix._installed
-    assert "briefing.layoutfix" in __import__("inspect").getsource(
+    assert "briefing.pdf.layoutfix" in __import__("inspect").getsource(
         block._linebox_layout
     ) or block._linebox_layout.__code__.co_filename.endswith("block.py")

@@ -22,7 +22,7 @@ import pytest
 
 import briefing.build as build_module
 from briefing.build import build
-from briefing.cache import CACHE_NAME
+from briefing.build.cache import CACHE_NAME
 from briefing.config import load_config
 
 from .conftest import write_brief

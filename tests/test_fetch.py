@@ -31,9 +31,9 @@ from PIL import Image
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from briefing.content.markdown.sanitize import clean_html, find_disallowed
 from briefing.errors import BriefError
-from briefing.fetch import FatalRefusal, RefusedResource, SandboxFetcher
-from briefing.sanitize import clean_html, find_disallowed
+from briefing.pdf.fetch import FatalRefusal, RefusedResource, SandboxFetcher
 
 REPO = Path(__file__).resolve().parent.parent
 FONTS = REPO / "fonts"

@@ -25,7 +25,7 @@ from briefing.figures import (
     render_blocks,
     render_figure,
 )
-from briefing.svgtext import svg_text
+from briefing.figures.svgtext import svg_text
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "figures"

@@ -16,12 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from briefing import workers
-from briefing.build import build, gather
+from briefing.build import build, gather, workers
 from briefing.config import load_config
+from briefing.content.model import validate
+from briefing.content.source import read_source, split_front_matter
 from briefing.errors import BriefError
-from briefing.load import read_source, split_front_matter
-from briefing.model import validate
 from briefing.render import render_html, visible_text
 
 from .conftest import MINIMAL, write_brief
@@ -186,8 +185,8 @@ def test_any_front_matter_and_body_give_a_brief_or_our_error(front, body):
     text = f"---\ntitle: t\ndate: 2025-01-01\n{front}\n---\n{body}"
     try:
         meta, lines, rest, first = split_front_matter(Path("x.md"), text)
-        from briefing.load import Source
-        from briefing.markup import parse_body
+        from briefing.content.markdown.body import parse_body
+        from briefing.content.source import Source
 
         source = Source(Path("x.md"), "x", Path("."), meta, lines, rest, first, "")
         validate(source)
@@ -213,7 +212,7 @@ def test_worker_memory_cap_fails_the_edition_not_the_build(project):
 def test_full_disk_is_a_clear_error_and_keeps_the_old_pdf(project, monkeypatch):
     import errno
 
-    from briefing import publish
+    from briefing.build import publish
 
     path = write_brief(project, "b.md", MINIMAL)
     assert build(load_config(project), jobs=1).ok

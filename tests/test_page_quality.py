@@ -289,7 +289,7 @@ def _clean(text: str) -> str:
 def _printed(pdf: Path, phrase: str) -> bool:
     """``phrase``'s words, in order, in what some reader gives back (which reader orders a
     number and its colon how is the text layer's business: tests/test_readers.py)."""
-    from briefing.textlayer.check import words
+    from briefing.pdf.textlayer.check import words
 
     want = words(phrase)
     for reader in ("pdftotext", "pdfium", "mupdf"):
@@ -300,7 +300,7 @@ def _printed(pdf: Path, phrase: str) -> bool:
 
 
 def textlayer_text(pdf: Path, reader: str) -> str:
-    from briefing.textlayer import extract_text
+    from briefing.pdf.textlayer import extract_text
 
     return extract_text(pdf.read_bytes(), reader)
 

@@ -347,7 +347,7 @@ def test_corpus_expected_text_is_the_page_text(name):
 
 def test_struct_tree_walk_gives_text_and_languages():
     """The screen-reader check reads a simple tagged page right, so its failures are real."""
-    from briefing.job import RenderJob
+    from briefing.build.job import RenderJob
 
     from .readers.documents import FONTS, render_now
 
@@ -414,7 +414,7 @@ def test_readers_use_actualtext_as_their_sources_say():
     ignores /ActualText in page text, poppler reads it on /Span only, pdfium and MuPDF on any
     tag; and the three that read it run their bidi over it, so a logical-order Arabic
     replacement for a right-to-left run comes back reversed."""
-    from briefing.job import RenderJob
+    from briefing.build.job import RenderJob
 
     from .readers.documents import FONTS, render_now
 

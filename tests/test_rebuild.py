@@ -24,9 +24,9 @@ import pytest
 
 import briefing.build as build_module
 from briefing.build import build
-from briefing.cache import CACHE_NAME
+from briefing.build.cache import CACHE_NAME
+from briefing.build.job import run_job
 from briefing.config import Config, builtin_dir, load_config
-from briefing.job import run_job
 
 from .conftest import MINIMAL, write_brief
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from briefing.load import read_source
+from briefing.content.source import read_source
 
 from .conftest import REPO
 from .helpers import (
@@ -74,7 +74,7 @@ def test_text_layer_gives_back_the_arabic_of_the_source(samples, slug, reader):
 
     _, _, out = samples
     source = read_source(SOURCES[slug])
-    # The edition prints the author's numbers in its digits (briefing/digits.py): compare the
+    # The edition prints the author's numbers in its digits (briefing/render/digits.py): compare the
     # words in one system.
     text = "\n".join(extract((out / slug / "full.pdf").read_bytes(), reader)).translate(
         _WESTERN_DIGITS

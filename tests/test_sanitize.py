@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefing.sanitize import ALLOWED_TAGS, clean_html, find_disallowed
+from briefing.content.markdown.sanitize import ALLOWED_TAGS, clean_html, find_disallowed
 
 
 class _Collect(HTMLParser):

@@ -8,8 +8,8 @@ import tomllib
 from pathlib import Path
 
 from briefing.build import load_brief
+from briefing.commands.scaffold import SKELETON
 from briefing.config import Config, load_config
-from briefing.scaffold import SKELETON
 
 from .helpers import pdftotext, word_recall
 
@@ -49,7 +49,7 @@ def test_skeleton_shows_every_front_matter_key(tmp_path):
     assert run("init", str(root)).returncode == 0
     brief = load_brief(root / "content" / "first-brief" / "index.md", load_config(root))
     text = (root / "content" / "first-brief" / "index.md").read_text(encoding="utf-8")
-    from briefing.model import FrontMatter
+    from briefing.content.model import FrontMatter
 
     for key in FrontMatter.model_fields:
         assert f"{key}:" in text, key

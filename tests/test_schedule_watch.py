@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 import briefing.build as build_module
-from briefing.job import run_job
-from briefing.schedule import run_schedule
-from briefing.watch import watch_and_build
+from briefing.build.job import run_job
+from briefing.commands.schedule import run_schedule
+from briefing.commands.watch import watch_and_build
 
 from .conftest import write_brief
 from .test_rebuild import brief_text, editions, names

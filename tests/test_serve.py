@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.serve import PreviewServer
+from briefing.commands.serve import PreviewServer
 
 from .conftest import MINIMAL, write_brief
 

@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from bidi import get_display
 
-from briefing.svgtext import svg_text
+from briefing.figures.svgtext import svg_text
 
 
 def _is_presentation_form(ch: str) -> bool:
@@ -92,7 +92,7 @@ def test_falls_back_when_python_bidi_changes_its_debug_output(
 ) -> None:
     import re
 
-    from briefing import svgtext
+    from briefing.figures import svgtext
 
     monkeypatch.setattr(svgtext, "_LEVELS", re.compile(r"(?!)"))
     assert svg_text("سلام") == "\ufee1\ufefc\ufeb3"  # still shaped and reordered

@@ -1,4 +1,4 @@
-"""The text layer (briefing.textlayer): what readers get back, and how the PDF says it.
+"""The text layer (briefing.pdf.textlayer): what readers get back, and how the PDF says it.
 
 Cross-reader scores per document (pdf.js, poppler, pdfium, MuPDF against plain WeasyPrint) are
 in test_readers.py; this file checks the mechanism — one text for every reader, no ActualText,
@@ -15,8 +15,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from briefing import compat, textlayer
-from briefing.textlayer import check
+from briefing.pdf import compat, textlayer
+from briefing.pdf.textlayer import check
 
 CORPUS = Path(__file__).parent / "corpus"
 FONTS = Path(__file__).parent.parent / "fonts"
@@ -239,7 +239,7 @@ def test_plain_weasyprint_fails_the_same_snippets():
 
 
 def test_svg_labels_give_letters_not_presentation_forms():
-    """Chart labels arrive pre-shaped in visual order (briefing/svgtext.py)."""
+    """Chart labels arrive pre-shaped in visual order (briefing/figures/svgtext.py)."""
     label = "ﺔﻴﻧﺍﺮﻛﻭﺃ ﺔﻔﻳﺬﻗ ﻞﻛ ﻞﺑﺎﻘﻣ ﻒﺋﺍﺬﻗ"  # "قذائف مقابل كل قذيفة أوكرانية", drawn
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="600" height="60" '

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Config
-from ..errors import BriefError
-from . import fields as fields_mod
-from . import frontmatter, pandoc, safety
-from .conventions import Converted, convert, plain
-from .properties import parse_date, read_properties
+from briefing.config import Config
+from briefing.errors import BriefError
+from briefing.importer import fields as fields_mod
+from briefing.importer import frontmatter, pandoc, safety
+from briefing.importer.conventions import Converted, convert, plain
+from briefing.importer.properties import parse_date, read_properties
 
 __all__ = ["ImportResult", "import_docx", "slug_for"]
 
@@ -338,7 +338,7 @@ def _prose(markdown: str) -> str:
 
 def _check_staged(source: Path, path: Path, config: Config, notes: int) -> None:
     """Check the staged brief as ``briefing check`` does; the importer's own bug otherwise."""
-    from ..build import load_brief
+    from briefing.build import load_brief
 
     try:
         brief = load_brief(path, config)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .conventions import Node, plain
+from briefing.importer.conventions import Node, plain
 
 _MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
 

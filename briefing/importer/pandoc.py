@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import BriefError
+from briefing.errors import BriefError
 
 TIMEOUT = 60.0  #: seconds for one pandoc run
 HEAP_MB = 1024  #: pandoc's heap cap

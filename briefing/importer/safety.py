@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
-from ..errors import BriefError
+from briefing.errors import BriefError
 
 MAX_DOCX_BYTES = 50_000_000  #: the .docx file itself
 MAX_PARTS = 2_000  #: zip members

@@ -16,7 +16,7 @@ mupdf      SumatraPDF, zathura, PyMuPDF            PyMuPDF ``page.get_text()``
 
 A reader that is not installed raises :class:`ReaderMissing` ("run ./install.sh"): the tests
 fail on it rather than skip, so a machine without pdf.js cannot pass by measuring less.
-Deliberately independent of ``briefing.textlayer``, so a bug there cannot hide itself.
+Deliberately independent of ``briefing.pdf.textlayer``, so a bug there cannot hide itself.
 """
 
 from __future__ import annotations

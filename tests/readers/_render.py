@@ -9,8 +9,8 @@ from pathlib import Path
 
 
 def main() -> None:
-    from briefing import textlayer
-    from briefing.pdf import PdfRenderer
+    from briefing.pdf import textlayer
+    from briefing.pdf.renderer import PdfRenderer
 
     plain = "--plain" in sys.argv[1:]
     jobs = pickle.loads(sys.stdin.buffer.read())

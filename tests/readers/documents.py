@@ -3,7 +3,7 @@
 - every edition of the sample briefs in ``content/`` whose body is Arabic, as ``briefing build``
   makes it (same HTML, fetcher and ``pdf_variant``);
 - the pages in ``tests/corpus/`` (``NAME.html`` with its expected ``NAME.txt``), rendered by the
-  same :class:`briefing.pdf.PdfRenderer` with the project's default ``pdf_variant``.
+  same :class:`briefing.pdf.renderer.PdfRenderer` with the project's default ``pdf_variant``.
 
 :func:`render` turns render jobs into PDFs in a child process, with briefing's text layer or —
 ``plain=True``, the floor — with WeasyPrint alone (``textlayer.uninstall()`` after the renderer is
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from briefing.job import RenderJob
+from briefing.build.job import RenderJob
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "corpus"

@@ -1,0 +1,209 @@
+"""``briefing watch``: rebuild what changed whenever a brief, a template or the config is saved.
+
+Each batch of file changes (debounced by watchfiles) triggers one incremental build of the whole
+project: the build cache makes that cost only the editions whose inputs changed, so saving one
+brief re-renders that brief's editions and saving the house CSS re-renders every edition that
+uses it. The config is read again before each build, so an edit to ``briefing.toml`` takes
+effect at once. Nothing stops the loop but Ctrl-C (or ``stop_event`` in tests): a broken brief,
+a broken config or a crash inside the build is reported and the watcher waits for the next save.
+
+The output folder is never watched (a build must not trigger itself), nor are editor swap files
+and version-control folders.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from briefing.config import CONFIG_NAME, Config, load_config
+from briefing.errors import BriefError, printable
+
+Echo = Callable[[str], None]
+
+
+def _out(message: str) -> None:
+    click.echo(message)
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def build_once(
+    root: Path,
+    out_dir: Path | None,
+    *,
+    echo: Echo = _out,
+    error: Echo = _err,
+    jobs: int | None = None,
+):
+    """Load the config afresh and run one incremental build; never raises for a failed run.
+
+    Returns ``(config, report)``; either is None when the config (or the build) could not be
+    used. Each built, removed or failed output is printed as it finishes, then the summary line.
+    """
+    from briefing import build as build_module  # looked up at call time: tests replace build
+    from briefing.commands.progress import describe, summary_line
+
+    try:
+        config = load_config(root)
+    except BriefError as exc:
+        error(f"config error, not building: {exc}")
+        return None, None
+    except OSError as exc:
+        error(f"config error, not building: cannot read {root / CONFIG_NAME}: {exc}")
+        return None, None
+
+    def line(result) -> None:
+        if result.status == "failed":
+            error(describe(result))
+        elif result.status != "skipped":
+            echo(describe(result))
+
+    try:
+        report = build_module.build(config, out_dir=out_dir, jobs=jobs, on_result=line)
+    except BriefError as exc:
+        error(f"build failed: {exc}")
+        return config, None
+    except Exception as exc:  # a bug: report it loudly, but a long-running loop goes on
+        error(f"build crashed: {exc!r}\n{traceback.format_exc().rstrip()}")
+        return config, None
+    for problem in report.errors:
+        error(str(problem))
+    echo(summary_line(report))
+    return config, report
+
+
+class ChangeFilter:
+    """Accept changes to briefs, templates, the config and logos; never the output folder."""
+
+    def __init__(self, root: Path, config: Config | None, out_dir: Path | None) -> None:
+        from watchfiles import DefaultFilter
+
+        self.default = DefaultFilter()
+        root = root.resolve()
+        self.config_file = root / CONFIG_NAME
+        if config is None:  # broken config: only a fix to it can make the next build work
+            self.inputs: tuple[Path, ...] = ()
+            self.outputs = ((out_dir or root / "dist").resolve(),)
+        else:
+            inputs = [config.content_dir, root / config.paths.templates]
+            inputs += [root / logo for logo in _logos(config)]
+            self.inputs = tuple(p.resolve() for p in inputs)
+            self.outputs = ((out_dir or config.output_dir).resolve(),)
+        self.paths = [root]  # watched recursively; the content folder too when outside root
+        if config is not None:
+            content = config.content_dir.resolve()
+            if not content.is_relative_to(root) and content.is_dir():
+                self.paths.append(content)
+
+    def update(self, other: ChangeFilter) -> None:
+        """Take another filter's folders (the watcher keeps calling this object)."""
+        self.inputs, self.outputs = other.inputs, other.outputs
+
+    def __call__(self, change: object, path: str) -> bool:
+        if not self.default(change, path):  # type: ignore[arg-type]
+            return False
+        p = Path(path)
+        if any(p.is_relative_to(o) for o in self.outputs):
+            return False
+        if is_scratch_file(p.name):
+            return False
+        return p == self.config_file or any(p == i or p.is_relative_to(i) for i in self.inputs)
+
+
+_SCRATCH = re.compile(
+    r"^[.#]"  # hidden files, atomic-write temporaries, emacs #x# and .#x
+    r"|~$|\.sw[a-p]$|\.(tmp|bak|orig|part|crdownload|kate-swp)$"  # vim, backups, downloads
+    r"|^sed[A-Za-z0-9]{6}$|^4913$"  # sed -i's temporary; vim's probe file
+    r"|^goutputstream-"  # GNOME/gedit atomic saves
+)
+
+
+def is_scratch_file(name: str) -> bool:
+    """Editors' temporary, swap and backup files: never a reason to rebuild (nor worth a
+    'changed:' line). Briefs, images and templates never have names like these."""
+    return bool(_SCRATCH.search(name))
+
+
+def _logos(config: Config) -> list[str]:
+    logos = [config.branding.logo] + [
+        a.branding.logo for a in config.audiences.values() if a.branding is not None
+    ]
+    return [logo for logo in logos if logo]
+
+
+def watch_and_build(
+    root: Path,
+    *,
+    out_dir: Path | None = None,
+    stop_event: threading.Event | None = None,
+    debounce: int = 400,
+    jobs: int | None = None,
+    on_build: Callable[[object], None] | None = None,
+    echo: Echo = _out,
+    error: Echo = _err,
+) -> int:
+    """Build once, then rebuild on every save until interrupted; returns the exit code (0).
+
+    ``stop_event`` ends the loop from another thread; ``on_build(report_or_None)`` is called
+    after each build (for tests, or to embed the watcher).
+    """
+    import watchfiles
+
+    stop = stop_event or threading.Event()
+    try:
+        config: Config | None = load_config(root)
+    except (BriefError, OSError):
+        config = None  # reported by the first build
+    accept = ChangeFilter(root, config, out_dir)
+    try:
+        echo(f"watching {root.resolve()} for changes (Ctrl-C to stop)")
+        pending = True  # build once the watcher is running, so no save is ever missed
+        while not stop.is_set():
+            # yield_on_timeout: the first (empty) batch says the watcher is running
+            for changes in watchfiles.watch(
+                *accept.paths,
+                watch_filter=accept,
+                debounce=debounce,
+                stop_event=stop,
+                raise_interrupt=False,
+                yield_on_timeout=True,
+                rust_timeout=_TICK_MS,
+            ):
+                if not changes and not pending:
+                    continue
+                if changes:
+                    names = sorted({printable(_show(Path(p), root)) for _, p in changes})
+                    echo(f"changed: {', '.join(names)}")
+                pending = False
+                config, report = build_once(root, out_dir, echo=echo, error=error, jobs=jobs)
+                if on_build:
+                    on_build(report)
+                new = ChangeFilter(root, config, out_dir)
+                if new.paths != accept.paths:  # the content folder moved: a new watcher
+                    accept, pending = new, True
+                    break
+                accept.update(new)  # the same watcher, with the config's new folders
+            else:
+                break  # the watcher ended: stop_event set, or Ctrl-C caught by watchfiles
+    except KeyboardInterrupt:
+        pass
+    echo("stopped watching")
+    return 0
+
+
+_TICK_MS = 200
+
+
+def _show(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,419 @@
+"""Stage 1 — load: find brief files, decode them and split the YAML front matter from the body.
+
+Nothing here interprets the content; it only turns bytes into ``(front matter, body)`` while
+keeping the line of every front-matter key, so that later stages can say ``path:line: message``.
+Decoding is strict on purpose: briefs arrive from shared drives and CMS exports in UTF-16 or
+Windows-1256, and guessing an encoding silently would print mojibake into a published PDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from briefing.content import bounds
+from briefing.errors import BriefError, printable
+
+log = logging.getLogger(__name__)
+
+#: Location of a value inside the front matter, as pydantic reports it: ("english", "title").
+KeyPath = tuple[str | int, ...]
+
+MAX_SOURCE_BYTES = 1_000_000  # default; the config can change it (see config.Limits)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One brief as read from disk, before validation."""
+
+    path: Path
+    slug: str
+    folder: Path  # the brief's own folder: images and attachments may only come from here
+    meta: dict[str, Any]
+    key_lines: dict[KeyPath, int]
+    body: str
+    body_line: int  # file line on which the body starts (1-based)
+    digest: str = field(repr=False)  # sha256 of the raw bytes, for the build cache
+
+    @property
+    def own_folder(self) -> Path | None:
+        """The folder whose files (images) the brief may load: ``content/<slug>/`` for an
+        ``index.md`` brief; none for a flat ``content/<slug>.md``, whose folder is shared with
+        every other brief."""
+        return self.folder if self.path.name == "index.md" else None
+
+    def line_of(self, loc: Iterable[str | int]) -> int:
+        """The file line of the deepest known key on ``loc`` (1 when nothing better is known)."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self.key_lines:
+                return self.key_lines[loc]
+            loc = loc[:-1]
+        return 1
+
+
+def find_briefs(paths: Iterable[Path]) -> list[Path]:
+    """Expand files and folders into brief files, sorted for reproducible builds.
+
+    A folder yields every ``*.md`` directly inside it and every ``*/index.md`` one level down
+    (a brief with its images beside it). Other Markdown files inside a brief folder are not briefs.
+    """
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(p for p in path.glob("*.md") if p.is_file())
+            found.extend(p for p in path.glob("*/index.md") if p.is_file())
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise BriefError(path, "no such file or folder")
+    return sorted(set(found))
+
+
+def slug_of(path: Path) -> str:
+    """``content/x.md`` and ``content/x/index.md`` are both the brief ``x`` (NFC: the NFD
+    spelling a Mac writes is the same name, not a second brief that looks the same)."""
+    return unicodedata.normalize("NFC", path.parent.name if path.name == "index.md" else path.stem)
+
+
+#: Names a brief cannot take: the build's own files, and the preview's own routes.
+RESERVED_SLUGS = frozenset({"manifest.json", "_version", "_fonts", "_logo", "_pdf", "favicon.ico"})
+_UNSAFE_CHARS = re.compile(
+    "[\x00-\x1f\x7f-\x9f/\\\\\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+
+def slug_problem(slug: str) -> str | None:
+    """Why ``slug`` cannot name a brief's outputs, or None when it can.
+
+    The slug becomes a folder or file name in the output folder (``paths.output_name``): it must
+    be one plain name there, never ``..``, a hidden file, a path, or one of the build's files.
+    """
+    if not slug:
+        return "the brief's name is empty"
+    if slug.startswith("."):
+        return f"the brief's name {escape(slug)} starts with '.' (hidden, or a path like '..')"
+    bad = _UNSAFE_CHARS.search(slug)
+    if bad:
+        return (
+            f"the brief's name {escape(slug)} contains {escape(bad[0])} (control, bidi or "
+            "path characters); rename the file"
+        )
+    if slug in RESERVED_SLUGS:
+        return f"the brief's name {escape(slug)} is reserved for the build's own files"
+    return None
+
+
+def escape(text: str) -> str:
+    """A file name or value as printed in messages: quoted, control and bidi characters as
+    escapes (a tab, a newline or a right-to-left override would garble the terminal)."""
+    return "'" + printable(text) + "'"
+
+
+def leaves_folder(path: Path, folder: Path) -> bool:
+    """Is ``path`` (inside ``folder`` by name) really somewhere else, through a symlink?"""
+    try:
+        return not path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return True
+
+
+def read_source(path: Path, *, max_bytes: int = MAX_SOURCE_BYTES) -> Source:
+    """Read, decode and split one brief file; every problem is a :class:`BriefError`."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise BriefError(path, f"file is {size:,} bytes; the limit is {max_bytes:,}")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BriefError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    problem = slug_problem(slug_of(path))
+    if problem:
+        raise BriefError(path, problem)
+    text = _decode(path, raw)
+    _check_lines(path, text)
+    meta, key_lines, body, body_line = split_front_matter(path, text)
+    return Source(
+        path=path,
+        slug=slug_of(path),
+        folder=path.parent,
+        meta=meta,
+        key_lines=key_lines,
+        body=body,
+        body_line=body_line,
+        digest=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    if not raw.strip():
+        raise BriefError(path, "file is empty; a brief needs a front matter with title and date")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise BriefError(path, "file is UTF-16; save it as UTF-8", line=1)
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise BriefError(path, "file contains NUL bytes: binary, or UTF-16 without a BOM", line)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # a UTF-8 BOM is harmless; editors on Windows add it
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise BriefError(
+            path,
+            "file is not valid UTF-8 (Windows-1256 or another legacy encoding?); save it as UTF-8",
+            line,
+        ) from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _check_lines(path: Path, text: str) -> None:
+    """Lines longer than ``limits.max_line_chars`` are refused before any parser sees them."""
+    limit = bounds.current().max_line_chars
+    if len(text) <= limit:
+        return
+    for number, line in enumerate(text.split("\n"), 1):
+        if len(line) > limit:
+            raise BriefError(
+                path,
+                f"line is {len(line):,} characters long; the limit is "
+                f"{limit:,} (limits.max_line_chars)",
+                number,
+            )
+
+
+def split_front_matter(
+    path: Path, text: str
+) -> tuple[dict[str, Any], dict[KeyPath, int], str, int]:
+    """Split ``---``-delimited YAML front matter from the Markdown body."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise BriefError(path, "missing front matter: the file must start with a '---' line", 1)
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
+    except StopIteration:
+        raise BriefError(path, "front matter is not closed by a '---' line", 1) from None
+    yaml_text = "\n".join(lines[1:end])
+    try:
+        check_yaml_shape(path, yaml_text)
+        node = yaml.compose(yaml_text, Loader=_Loader)
+        meta = yaml.load(yaml_text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark is not None else 1  # +1 for 0-based, +1 for the '---' line
+        problem = getattr(exc, "problem", None) or str(exc)
+        message = plain_yaml_error(problem, lines[1:end], line - 2)
+        raise BriefError(path, f"YAML error in front matter: {message}", line) from exc
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise BriefError(path, "front matter must be a mapping of keys to values", 2)
+    key_lines: dict[KeyPath, int] = {}
+    if node is not None:
+        _check_duplicates(path, node)
+        _warn_swallowed(path, node, lines)
+        for loc, line in _walk(node, ()):
+            key_lines.setdefault(loc, line + 2)
+    body = "\n".join(lines[end + 1 :])
+    return meta, key_lines, body, end + 2
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as strings.
+
+    PyYAML's own timestamp parsing raises a bare ValueError for ``2025-02-30`` with no line
+    number; the model validates dates instead, with the key's line.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _walk(node: yaml.Node, loc: KeyPath) -> Iterator[tuple[KeyPath, int]]:
+    """Yield the 0-based YAML line of every key and list item, with its path."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            yield (*loc, key), key_node.start_mark.line
+            yield from _walk(value_node, (*loc, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield (*loc, index), item.start_mark.line
+            yield from _walk(item, (*loc, index))
+
+
+def check_yaml_shape(
+    path: Path, yaml_text: str, offset: int = 2, what: str = "front matter"
+) -> None:
+    """Refuse front matter too big or too deep *before* it is composed or expanded.
+
+    PyYAML's parser is an iterative state machine (its composer recurses per level, and every
+    consumer of the result walks aliases expanded), so one pass over its events counts the
+    values after alias expansion — an anchor's expanded size is remembered when it closes — and
+    the nesting depth, in time linear in the text.
+    """
+    limits = bounds.current()
+    sizes: dict[str, int] = {}
+    open_: list[tuple[str | None, int, int]] = []  # anchor, count at start, items so far
+    count = 0
+    for event in yaml.parse(yaml_text, Loader=_Loader):
+        line = event.start_mark.line + offset  # file line (``offset``: of the YAML's line 0)
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in sizes:
+                continue  # undefined (or recursive) alias: the composer reports it
+            count += sizes[event.anchor]
+        elif isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
+            count += 1
+        if isinstance(event, (yaml.AliasEvent, yaml.ScalarEvent, yaml.CollectionStartEvent)):
+            if open_:
+                anchor, start, items = open_[-1]
+                open_[-1] = (anchor, start, items + 1)
+                if items + 1 > 2 * limits.max_list_items:  # a mapping counts keys and values
+                    raise BriefError(
+                        path,
+                        f"more than {limits.max_list_items:,} items in one "
+                        "list or mapping (limits.max_list_items)",
+                        line,
+                    )
+            if isinstance(event, yaml.ScalarEvent) and event.anchor:
+                sizes[event.anchor] = 1
+        if count > limits.max_front_matter_nodes:
+            raise BriefError(
+                path,
+                f"{what} has more than "
+                f"{limits.max_front_matter_nodes:,} values once its aliases "
+                "(*name) are expanded (limits.max_front_matter_nodes)",
+                line,
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            open_.append((event.anchor, count - 1, 0))
+            if len(open_) > limits.max_depth:
+                raise BriefError(
+                    path,
+                    f"{what} is nested more than {limits.max_depth} levels deep (limits.max_depth)",
+                    line,
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, start, items = open_.pop()
+            if isinstance(event, yaml.SequenceEndEvent) and items > limits.max_list_items:
+                raise BriefError(
+                    path,
+                    f"a list has {items:,} items; the limit is "
+                    f"{limits.max_list_items:,} (limits.max_list_items)",
+                    line,
+                )
+            if anchor:
+                sizes[anchor] = count - start
+
+
+def plain_yaml_error(problem: str, lines: list[str], index: int) -> str:
+    """PyYAML's parser vocabulary in words an analyst can act on (``index``: 0-based line of
+    the front matter where the parser stopped)."""
+    here = lines[index] if 0 <= index < len(lines) else ""
+    above = next((ln for ln in reversed(lines[: max(index, 0)]) if ln.strip()), "")
+
+    def indent(text: str) -> int:
+        return len(text) - len(text.lstrip(" "))
+
+    deeper = bool(here.strip()) and indent(here) > indent(above)
+    if "mapping values are not allowed" in problem or "<block mapping start>" in problem:
+        if deeper:
+            return (
+                "this line is indented more than the key above it; give it the same "
+                "indentation, or make the line above a key ending in ':'"
+            )
+        return "':' followed by a space inside a value; put the whole value in quotes"
+    if "found '-'" in problem or "<block sequence start>" in problem:
+        return (
+            "a list item ('- ') where a key was expected: indent the list under its key, "
+            "with every item at the same indentation"
+        )
+    if "'\\t'" in problem or "\\t" in problem:
+        return "a tab character: YAML indentation must use spaces"
+    if "could not find expected ':'" in problem:
+        return (
+            "a line that is neither 'key: value' nor a list item: is a ':' missing, or "
+            "is a long value continued without indentation?"
+        )
+    if "unexpected end of stream" in problem:
+        return "a quotation mark is opened and never closed"
+    if "expected ',' or" in problem:
+        return "a bracket '[' or '{' is opened and never closed"
+    if "undefined alias" in problem:
+        return f"{problem}: '*name' refers to an anchor '&name' defined nowhere above"
+    if "cannot start any token" in problem:
+        char = problem.split("'")[1] if "'" in problem else "?"
+        return f"a value cannot start with '{char}'; put the value in quotes"
+    if "<block end>" in problem:
+        return "this line's indentation does not match the lines above it"
+    return problem
+
+
+def _check_duplicates(path: Path, node: yaml.Node) -> None:
+    """YAML keeps the last of two equal keys without a word: an edit lost in silence."""
+    stack = [node]
+    seen_nodes: set[int] = set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen_nodes:
+            continue
+        seen_nodes.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key_node, value_node in current.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    line = key_node.start_mark.line + 2
+                    if key_node.value in first:
+                        raise BriefError(
+                            path,
+                            f"key {escape(key_node.value)} appears twice (also "
+                            f"on line {first[key_node.value]}); keep one",
+                            line,
+                        )
+                    first[key_node.value] = line
+                stack.append(value_node)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+
+
+_NESTED_ITEM = re.compile(r"\s*(?:[-*+]|\d{1,9}[.)])\s")
+
+
+def _warn_swallowed(path: Path, node: yaml.Node, lines: list[str]) -> None:
+    """A list item followed by a more indented ``- item`` line: YAML folds that line into the
+    item's text ("first - second"); front-matter lists cannot nest, so say so."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            stack.extend(v for _, v in current.value)
+        elif isinstance(current, yaml.SequenceNode):
+            for item in current.value:
+                if (
+                    isinstance(item, yaml.ScalarNode)
+                    and item.style is None
+                    and item.end_mark.line > item.start_mark.line
+                ):
+                    for index in range(item.start_mark.line + 1, item.end_mark.line + 1):
+                        text = lines[index + 1] if index + 1 < len(lines) else ""
+                        if _NESTED_ITEM.match(text):
+                            log.warning(
+                                "%s:%d: this line became part of the list item above "
+                                "(a nested list is not possible here); give it the "
+                                "same indentation as the other items to make it an "
+                                "item of its own",
+                                path,
+                                index + 2,
+                            )
+                stack.extend(i for i in current.value if not isinstance(i, yaml.ScalarNode))

@@ -1,0 +1,157 @@
+"""Capture one line as WeasyPrint draws it: glyphs, their true positions and their text.
+
+WeasyPrint's ``draw_first_line`` runs unchanged against a :class:`Recorder`, so it does all its
+own work (fonts, widths, ellipsis, emoji); the recorded ``Tm``/``Tf``/``Ts``/``TJ`` operators
+are parsed back into glyphs with absolute text-space origins (:func:`parse`) and paired with
+Pango's clusters, which say which characters each glyph stands for (:func:`capture`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from briefing.pdf import compat
+from briefing.pdf.textlayer.clusters import split_cluster
+
+#: A ``TJ`` operand: a hex string of 4-digit glyph ids, or a position adjustment.
+TJ_TOKEN = re.compile(r"<([0-9a-fA-F]*)>|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
+
+Op = tuple[Any, ...]
+
+
+class Recorder:
+    """Stand-in for WeasyPrint's stream: records text operators, forwards everything else."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.ops: list[Op] = []
+        self.fonts: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def add_font(self, pango_font: Any) -> tuple[Any, float]:
+        font, size = self._stream.add_font(pango_font)
+        self.fonts[font.hash] = font
+        return font, size
+
+    def show_text(self, string: str) -> None:
+        self.ops.append(("TJ", string))
+
+    def set_text_rise(self, rise: float) -> None:
+        self.ops.append(("Ts", rise))
+
+    def set_font_size(self, font: str, size: float) -> None:
+        self.ops.append(("Tf", font, size))
+
+    def set_text_matrix(self, *values: float) -> None:
+        self.ops.append(("Tm", values))
+
+
+@dataclass(slots=True)
+class Glyph:
+    font: Any
+    size: float
+    gid: int
+    x: float  # origin in text space, after Pango's offsets
+    rise: float
+    text: str = ""
+    rtl: bool = False
+
+    @property
+    def advance(self) -> float:
+        return float(self.font.widths[self.gid]) / 1000 * self.size
+
+    @property
+    def is_mark(self) -> bool:
+        """Zero-advance glyph standing only for combining marks (shadda, vowels, tanween)."""
+        return bool(self.text) and all(unicodedata.category(c) in ("Mn", "Me") for c in self.text)
+
+    @property
+    def is_space(self) -> bool:
+        return bool(self.text) and not self.text.strip()
+
+
+@dataclass
+class Line:
+    matrix: tuple[float, ...]
+    glyphs: list[Glyph] = field(default_factory=list)
+
+
+def managed(font: Any) -> bool:
+    """Fonts whose glyphs the text layer re-encodes (not bitmap or colour fonts)."""
+    return not (font is None or font.bitmap or font.png or font.svg or font.colr)
+
+
+def parse(ops: list[Op], fonts: dict[str, Any]) -> Line | None:
+    """Recorded operators → glyphs with absolute origins; ``None`` for what is left alone."""
+    line: Line | None = None
+    font = None
+    size = 0.0
+    pen = rise = 0.0
+    for op in ops:
+        if op[0] == "Tm":
+            line, pen = Line(tuple(op[1])), 0.0
+        elif op[0] == "Tf":
+            font, size = fonts.get(op[1]), float(op[2])
+            if not managed(font):
+                return None
+        elif op[0] == "Ts":
+            rise = float(op[1])
+        elif op[0] == "TJ":
+            if font is None or line is None:
+                return None
+            for match in TJ_TOKEN.finditer(op[1]):
+                if match.group(1) is None:
+                    pen -= float(match.group(2)) / 1000 * size
+                    continue
+                digits = match.group(1)
+                if len(digits) % 4:
+                    return None
+                for i in range(0, len(digits), 4):
+                    glyph = Glyph(font, size, int(digits[i : i + 4], 16), pen, rise)
+                    if glyph.gid not in font.widths:
+                        return None
+                    line.glyphs.append(glyph)
+                    pen += glyph.advance
+    return line
+
+
+def capture(recorder: Recorder, textbox: Any) -> Line | None:
+    """The line's glyphs in visual order, each with the characters it stands for."""
+    line = parse(recorder.ops, recorder.fonts)
+    if line is None:
+        return None
+    clusters = compat.pango_line_glyphs(textbox)
+    if len(clusters) != len(line.glyphs):
+        return None
+    utf8 = compat.layout_text(textbox).encode()
+    svg = compat.is_svg_text(textbox)
+    i = 0
+    while i < len(line.glyphs):
+        run, start, end, level = clusters[i]
+        j = i + 1
+        while j < len(clusters) and clusters[j][:2] == (run, start):
+            j += 1
+        text = utf8[start:end].decode("utf-8", "replace")
+        if svg:  # labels are pre-shaped by briefing/figures/svgtext.py: give back the letters
+            text = unpresent(text)
+        members = line.glyphs[i:j]
+        rtl = bool(level % 2)
+        for glyph, part in zip(members, split_cluster(text, members, rtl), strict=True):
+            glyph.text, glyph.rtl = part, rtl
+        i = j
+    return line
+
+
+def unpresent(text: str) -> str:
+    """Arabic presentation forms (pre-shaped SVG labels) → the letters they show."""
+    return "".join(
+        unicodedata.normalize("NFKC", c)
+        if "\ufb50" <= c <= "\ufdff" or "\ufe70" <= c <= "\ufefe"
+        else c
+        for c in text
+    )
