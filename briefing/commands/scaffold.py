@@ -1,8 +1,8 @@
 """``briefing new`` and ``briefing init``: a commented brief skeleton and a new project.
 
 The skeleton files live in ``briefing/commands/skeleton/`` (shipped inside the package).
-Nothing that exists is ever overwritten: every target is checked before the first file is written, so a
-refused command writes nothing.
+Nothing that exists is ever overwritten: every target is checked before the first file is
+written, so a refused command writes nothing.
 """
 
 from __future__ import annotations
