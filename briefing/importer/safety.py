@@ -179,60 +179,70 @@ def _inspect_zip(path: Path, archive: zipfile.ZipFile) -> Inventory:
     return inventory
 
 
+class _PartReader:
+    """Expat handlers for one part: a depth bound, no DTD, and the inventory's words and features.
+
+    A class rather than closures so that each event is one small method with its own state.
+    """
+
+    def __init__(self, path: Path, part: str, inventory: Inventory, *, text: bool) -> None:
+        self.path, self.part, self.inventory, self.text = path, part, inventory, text
+        self.depth = 0
+        self.fallback_depth = 0  # inside mc:Fallback, a second copy of what mc:Choice holds
+        self.in_text = False
+        self.runs: list[str] = []  # text of the paragraph being read
+        self.recent: list[str] = []  # the last words read, to say where a feature is
+
+    def attach(self, parser: expat.XMLParserType) -> None:
+        parser.StartElementHandler = self.start
+        parser.EndElementHandler = self.end
+        parser.CharacterDataHandler = self.chars
+        parser.StartDoctypeDeclHandler = self.no_dtd
+        parser.EntityDeclHandler = self.no_dtd
+
+    def start(self, name: str, _attrs: dict[str, str]) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise BriefError(
+                self.path,
+                f"{self.part} nests XML {self.depth} levels deep (limit "
+                f"{MAX_DEPTH}): refused as a bomb or a broken file",
+            )
+        if self.fallback_depth or name == _FALLBACK:
+            self.fallback_depth += 1
+            return
+        what = _FEATURES.get(name)
+        if what and self.text and self.part == "word/document.xml":
+            self.inventory.features.append(Feature(what, " ".join(self.recent[-6:])))
+        self.in_text = name == f"{_W}|t"
+
+    def end(self, name: str) -> None:
+        self.depth -= 1
+        if self.fallback_depth:
+            self.fallback_depth -= 1
+        self.in_text = False
+        if name == _PARAGRAPH and self.runs:
+            # Words are cut per paragraph, not per run: Word splits "1948م" into two runs.
+            found = WORD.findall("".join(self.runs))
+            self.runs.clear()
+            self.inventory.words.update(found)
+            self.recent.extend(found)
+            del self.recent[:-12]
+
+    def chars(self, data: str) -> None:
+        if self.in_text and self.text and not self.fallback_depth:
+            self.runs.append(data)
+
+    def no_dtd(self, *_args: object) -> None:
+        raise BriefError(self.path, f"{self.part} declares a DTD: refused (entity expansion)")
+
+
 def _scan(
     path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, inventory: Inventory, *, text: bool
 ) -> None:
     """Stream-parse one part with a depth bound, no DTD, and a bound on inflated bytes."""
     parser = expat.ParserCreate(namespace_separator="|")
-    depth = 0
-    fallback_depth = 0  # inside mc:Fallback, a second copy of what mc:Choice holds
-    in_text = False
-    runs: list[str] = []  # text of the paragraph being read
-    recent: list[str] = []  # the last words read, to say where a feature is
-
-    def start(name: str, _attrs: dict[str, str]) -> None:
-        nonlocal depth, fallback_depth, in_text
-        depth += 1
-        if depth > MAX_DEPTH:
-            raise BriefError(
-                path,
-                f"{info.filename} nests XML {depth} levels deep (limit "
-                f"{MAX_DEPTH}): refused as a bomb or a broken file",
-            )
-        if fallback_depth or name == _FALLBACK:
-            fallback_depth += 1
-            return
-        what = _FEATURES.get(name)
-        if what and text and info.filename == "word/document.xml":
-            inventory.features.append(Feature(what, " ".join(recent[-6:])))
-        in_text = name == f"{_W}|t"
-
-    def end(name: str) -> None:
-        nonlocal depth, fallback_depth, in_text
-        depth -= 1
-        if fallback_depth:
-            fallback_depth -= 1
-        in_text = False
-        if name == _PARAGRAPH and runs:
-            # Words are cut per paragraph, not per run: Word splits "1948م" into two runs.
-            found = WORD.findall("".join(runs))
-            runs.clear()
-            inventory.words.update(found)
-            recent.extend(found)
-            del recent[:-12]
-
-    def chars(data: str) -> None:
-        if in_text and text and not fallback_depth:
-            runs.append(data)
-
-    def no_dtd(*_args: object) -> None:
-        raise BriefError(path, f"{info.filename} declares a DTD: refused (entity expansion)")
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
-    parser.StartDoctypeDeclHandler = no_dtd
-    parser.EntityDeclHandler = no_dtd
+    _PartReader(path, info.filename, inventory, text=text).attach(parser)
     read = 0
     try:
         with archive.open(info) as stream:
