@@ -104,20 +104,36 @@ def parse(ops: list[Op], fonts: dict[str, Any]) -> Line | None:
         elif op[0] == "TJ":
             if font is None or line is None:
                 return None
-            for match in TJ_TOKEN.finditer(op[1]):
-                if match.group(1) is None:
-                    pen -= float(match.group(2)) / 1000 * size
-                    continue
-                digits = match.group(1)
-                if len(digits) % 4:
-                    return None
-                for i in range(0, len(digits), 4):
-                    glyph = Glyph(font, size, int(digits[i : i + 4], 16), pen, rise)
-                    if glyph.gid not in font.widths:
-                        return None
-                    line.glyphs.append(glyph)
-                    pen += glyph.advance
+            shown = _shown(op[1], font, size, pen, rise)
+            if shown is None:
+                return None
+            glyphs, pen = shown
+            line.glyphs.extend(glyphs)
     return line
+
+
+def _shown(
+    operand: str, font: Any, size: float, pen: float, rise: float
+) -> tuple[list[Glyph], float] | None:
+    """The glyphs one ``TJ`` array shows from ``pen`` on, and the pen after it.
+
+    ``None`` when the array is not 2-byte glyph ids of this font (left to WeasyPrint).
+    """
+    glyphs: list[Glyph] = []
+    for match in TJ_TOKEN.finditer(operand):
+        if match.group(1) is None:
+            pen -= float(match.group(2)) / 1000 * size
+            continue
+        digits = match.group(1)
+        if len(digits) % 4:
+            return None
+        for i in range(0, len(digits), 4):
+            glyph = Glyph(font, size, int(digits[i : i + 4], 16), pen, rise)
+            if glyph.gid not in font.widths:
+                return None
+            glyphs.append(glyph)
+            pen += glyph.advance
+    return glyphs, pen
 
 
 def capture(recorder: Recorder, textbox: Any) -> Line | None:
