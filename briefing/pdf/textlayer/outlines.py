@@ -31,7 +31,7 @@ class _PdfPen:
 
         pen = self
 
-        class _Pen(BasePen):  # type: ignore[misc]
+        class _Pen(BasePen):
             def _moveTo(self, p: tuple[float, float]) -> None:
                 pen.ops.append(f"{_n(p[0])} {_n(p[1])} m")
                 pen.current = p
