@@ -4,7 +4,7 @@ A brief declares figures in its front matter (``figures:``, a list) or in the bo
 block (```` ```figure ```` … YAML … ```` ``` ````) placed where the author wants it. Each figure is
 validated here (:class:`Figure`), then drawn by :func:`render_figure`:
 
-* **charts** (``bar``, ``column``, ``line``) become inline SVG. This module does the geometry
+* **charts** (``bar``, ``column``, ``line``) become inline SVG. This package does the geometry
   (scales, ticks, bar lengths, label wrapping) and hands ready numbers and ready text to the
   ``figures/<kind>.svg`` template, which only draws — so a publication restyles charts by
   overriding templates, like everything else. Every string drawn in SVG goes through
