@@ -148,6 +148,21 @@ def test_arabic_indic_digits_are_accepted_as_values() -> None:
     assert fig.data[0].value == 80
 
 
+def test_the_content_model_loads_no_template_engine() -> None:
+    """Validating a brief's figures needs the figure model, not Jinja or the chart code."""
+    import json
+    import sys
+
+    code = (
+        "import json, sys, briefing.content.model\n"
+        "print(json.dumps(sorted(m for m in sys.modules"
+        " if m == 'jinja2' or m.startswith('briefing.figures'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = json.loads(out.stdout)
+    assert loaded == ["briefing.figures", "briefing.figures.model", "briefing.figures.parse"]
+
+
 # -- fenced blocks -------------------------------------------------------------------------
 
 BLOCK = """\

@@ -24,7 +24,7 @@ from pydantic import (
 from briefing.content.source import Source
 from briefing.content.values import IsoDate, Strict, Text
 from briefing.errors import BriefError
-from briefing.figures import Figure
+from briefing.figures.model import Figure
 
 log = logging.getLogger(__name__)
 

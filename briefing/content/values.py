@@ -15,9 +15,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 #: Non-empty text, surrounding whitespace removed.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
-#: Western → Arabic-Indic digits (Babel formats CLDR separators but keeps Western digits).
-ARABIC_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

@@ -39,7 +39,7 @@ from bidi.mirror import MIRRORED
 
 log = logging.getLogger(__name__)
 
-__all__ = ["svg_text"]
+__all__ = ["arrange", "bidi_levels", "svg_text"]
 
 _RESHAPER = arabic_reshaper.ArabicReshaper(
     configuration={"delete_harakat": True, "support_ligatures": True}
@@ -62,8 +62,16 @@ def svg_text(text: str) -> str:
     if not any(unicodedata.bidirectional(ch) in _RTL_CLASSES for ch in text):
         return _drop_controls(text)
     shaped = _RESHAPER.reshape(text)
-    levels = _levels(shaped)
-    if levels is None:  # python-bidi changed its debug format: keep going, without mirroring
+    return arrange(shaped, bidi_levels(get_display(shaped, base_dir="R", debug=True), shaped))
+
+
+def arrange(shaped: str, levels: list[int] | None) -> str:
+    """Shaped text in visual order from its resolved levels (:func:`bidi_levels`).
+
+    Without levels (python-bidi changed its debug format) the text still comes out shaped and
+    reordered, by python-bidi's own reordering, only without mirroring: better than no chart.
+    """
+    if levels is None:
         log.warning("python-bidi levels unavailable; brackets in SVG labels may face the wrong way")
         return _drop_controls(get_display(shaped, base_dir="R"))
     return _drop_controls(_reorder(shaped, levels))
@@ -75,9 +83,10 @@ def _drop_controls(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
-def _levels(text: str) -> list[int] | None:
-    """Resolved embedding level of every character (paragraph level 1: an Arabic document)."""
-    match = _LEVELS.search(get_display(text, base_dir="R", debug=True))
+def bidi_levels(debug: str, text: str) -> list[int] | None:
+    """Resolved embedding level of every character of ``text`` (paragraph level 1: an Arabic
+    document), read from python-bidi's ``debug=True`` output for it; None if unreadable."""
+    match = _LEVELS.search(debug)
     if match is None:
         return None
     byte_levels = [int(n) for n in _LEVEL.findall(match.group(1))]

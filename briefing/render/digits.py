@@ -12,13 +12,16 @@ HTML document, text nodes only, so that an Arabic page never shows two systems:
 Never inside a Latin phrase or an English page (anything under ``lang="en"`` or ``dir="ltr"``,
 which :mod:`briefing.content.markdown.bidi` puts on every Latin run), nor in code, URLs' text
 inside such runs,
-styles, scripts, the document head or inline SVG (charts format their own numbers).
+styles, scripts, the document head or inline SVG (charts format their own numbers). The
+conversions themselves are :func:`briefing.i18n.to_arabic` and :func:`briefing.i18n.to_latin`.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from html.parser import HTMLParser
+
+from briefing.i18n import to_arabic, to_latin
 
 _VOID = frozenset(
     {
@@ -39,31 +42,9 @@ _VOID = frozenset(
 )
 _SKIP = frozenset({"head", "style", "script", "code", "pre", "svg", "title"})
 
-_WESTERN = "0123456789"
-_INDIC = "٠١٢٣٤٥٦٧٨٩"
-_TO_INDIC = str.maketrans(_WESTERN, _INDIC)
-_TO_WESTERN = str.maketrans(_INDIC, _WESTERN)
-_D = "[0-9٠-٩]"
-_PERCENT = re.compile(f"(?<={_D})%")
-_DECIMAL = re.compile(f"(?<={_D})\\.(?={_D})")
-_GROUP = re.compile(f"(?<={_D}),(?={_D}{{3}})")
-_INDIC_SEPARATORS = re.compile("[٪٫٬]")
-
-
-def to_arabic(text: str) -> str:
-    text = _PERCENT.sub("٪", text)
-    text = _DECIMAL.sub("٫", text)
-    text = _GROUP.sub("٬", text)
-    return text.translate(_TO_INDIC)
-
-
-def to_latin(text: str) -> str:
-    text = _INDIC_SEPARATORS.sub(lambda m: {"٪": "%", "٫": ".", "٬": ","}[m[0]], text)
-    return text.translate(_TO_WESTERN)
-
 
 class _Rewriter(HTMLParser):
-    def __init__(self, convert: object) -> None:
+    def __init__(self, convert: Callable[[str], str]) -> None:
         super().__init__(convert_charrefs=False)
         self.convert = convert
         self.out: list[str] = []
@@ -91,7 +72,7 @@ class _Rewriter(HTMLParser):
                 break
 
     def handle_data(self, data: str) -> None:
-        self.out.append(data if self._skipped() else self.convert(data))  # type: ignore[operator]
+        self.out.append(data if self._skipped() else self.convert(data))
 
     def handle_entityref(self, name: str) -> None:
         self.out.append(f"&{name};")

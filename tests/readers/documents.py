@@ -19,10 +19,10 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
 from briefing.build.job import RenderJob
+from briefing.render.visible import TextWalker
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "corpus"
@@ -119,171 +119,58 @@ def render_now(jobs: list[RenderJob], *, plain: bool) -> list[bytes]:
 
 # ---------------------------------------------------------------------------- expected text
 
-_BLOCKS = frozenset(
-    {
-        "p",
-        "li",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "td",
-        "th",
-        "dt",
-        "dd",
-        "caption",
-        "figcaption",
-        "blockquote",
-        "div",
-        "section",
-        "header",
-        "footer",
-        "nav",
-        "main",
-        "article",
-        "aside",
-        "br",
-        "ul",
-        "ol",
-        "table",
-        "tr",
-        "body",
-        "figure",
+
+class _Walker(TextWalker):
+    """The build's walk of the HTML, with the reader tests' block edges.
+
+    A ``<span>`` with a class may be laid out as a block by the theme (key figures, chart
+    titles, section numbers), so its edges are block edges: that only drops a pair or two per
+    heading from the score, where treating it as inline would ask for words the layout puts
+    apart. The corpus marks its footnotes ``fn``.
+    """
+
+    edges = TextWalker.edges | {
+        *("h5", "h6", "header", "footer", "nav", "main", "article", "aside"),
+        *("ul", "ol", "table", "tr", "body", "figure"),
     }
-)
-_SKIP = frozenset({"head", "style", "script", "svg", "title"})
-_FOOTNOTE_CLASSES = frozenset({"footnote", "fn"})  # float: footnote in brief.css / the corpus
-_VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "wbr", "col", "source"})
+    note_classes = TextWalker.note_classes | {"fn"}
+
+    def is_edge(self, tag: str, classes: list[str]) -> bool:
+        return tag in self.edges or (tag == "span" and bool(classes))
 
 
 def expected_from_html(html: str, digits: str = "arabic") -> str:
     """The text a reader should give back for ``html``: one block per line, logical order.
 
-    A ``<span>`` with a class may be laid out as a block by the theme (key figures, chart
-    titles, section numbers), so its edges are block edges: that only drops a pair or two per
-    heading from the score, where treating it as inline would ask for words the layout puts
-    apart. Footnotes (``float: footnote`` spans) become their own block, ``N. text``, after the
+    Footnotes (``float: footnote`` spans) become their own block, ``N. text``, after the
     block that cites them, and leave their call ``N`` glued to the word before them, numbered as
     the templates' counters print them (Arabic-Indic digits for ``digits = "arabic"``).
     """
-    return "\n".join(_parse(html, digits).blocks) + "\n"
+    lines: list[str] = []
+    pending: list[str] = []  # footnotes, written after the block that cites them
+    for block in _Walker(digits).walk(html):
+        if block.note:
+            pending.append(block.text(calls=True))
+            continue
+        lines += [text] if (text := block.text(calls=True)) else []
+        lines += pending
+        pending = []
+    return "\n".join(lines) + "\n"
 
 
 def text_by_language(html: str, digits: str = "arabic") -> dict[str, str]:
     """The same text split by the language its element declares (``lang``, inherited):
     ``{"ar": ..., "en": ...}``, a block per line; a run in another language inside a block
     ends the block on both sides."""
-    return {lang: "\n".join(runs) + "\n" for lang, runs in _parse(html, digits).by_lang.items()}
-
-
-def _parse(html: str, digits: str) -> _Blocks:
-    parser = _Blocks(digits)
-    parser.feed(html)
-    parser.close()
-    parser.finish()
-    return parser
-
-
-Piece = tuple[str, str]  # (language, text)
-
-
-class _Blocks(HTMLParser):
-    def __init__(self, digits: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.digits = digits
-        self.skip = 0
-        self.blocks: list[str] = []
-        self.by_lang: dict[str, list[str]] = {}
-        self.stack: list[list[Piece]] = [[]]  # the block being written; footnotes push one
-        self.spans: list[str] = []  # open <span>s: "note", "block" (has a class) or ""
-        self.langs: list[tuple[str, str]] = [("", "")]  # open elements and their language
-        self.notes = 0
-        self.pending: list[str] = []  # footnotes, written after the block that cites them
-
-    @property
-    def lang(self) -> str:
-        return self.langs[-1][1]
-
-    def _digits(self, n: int) -> str:
-        text = str(n)
-        return (
-            text.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
-            if self.digits == "arabic"
-            else text
-        )
-
-    def _flush(self) -> None:
-        pieces = self.stack[-1]
-        text = " ".join("".join(t for _, t in pieces).split())
-        runs: list[Piece] = []
-        for lang, piece in pieces:
-            if runs and runs[-1][0] == lang:
-                runs[-1] = (lang, runs[-1][1] + piece)
+    by_lang: dict[str, list[str]] = {}
+    for block in _Walker(digits).walk(html):
+        runs: list[tuple[str, str]] = []
+        for run in block.runs:
+            if runs and runs[-1][0] == run.lang:
+                runs[-1] = (run.lang, runs[-1][1] + run.text)
             else:
-                runs.append((lang, piece))
-        for lang, run in runs:
-            if run.split():
-                primary = lang.split("-")[0].lower()
-                self.by_lang.setdefault(primary, []).append(" ".join(run.split()))
-        if len(self.stack) > 1:  # a footnote ends
-            self.pending.append(text)
-        else:
-            self.blocks += [text] if text else []
-            self.blocks += self.pending
-            self.pending = []
-        self.stack[-1] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP:
-            self.skip += tag not in _VOID
-            return
-        if self.skip:
-            return
-        if tag not in _VOID:
-            self.langs.append((tag, dict(attrs).get("lang") or self.lang))
-        if tag == "span":
-            classes = set((dict(attrs).get("class") or "").split())
-            if classes & _FOOTNOTE_CLASSES:
-                self.spans.append("note")
-                self.notes += 1
-                self.stack[-1].append((self.lang, self._digits(self.notes)))
-                self.stack.append([(self.lang, f"{self._digits(self.notes)}. ")])
-            else:
-                self.spans.append("block" if classes else "")
-                if classes and len(self.stack) == 1:
-                    self._flush()
-        elif tag in _BLOCKS and len(self.stack) == 1:
-            self._flush()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP:
-            self.skip = max(0, self.skip - 1)
-            return
-        if self.skip:
-            return
-        if tag == "span" and self.spans:
-            kind = self.spans.pop()
-            if kind == "note":
-                self._flush()
-                self.stack.pop()
-            elif kind == "block" and len(self.stack) == 1:
-                self._flush()
-        elif tag in _BLOCKS and len(self.stack) == 1:
-            self._flush()
-        for depth in range(len(self.langs) - 1, 0, -1):  # close up to the matching element
-            if self.langs[depth][0] == tag:
-                del self.langs[depth:]
-                break
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.stack[-1].append((self.lang, data))
-
-    def finish(self) -> list[str]:
-        while len(self.stack) > 1:
-            self._flush()
-            self.stack.pop()
-        self._flush()
-        return self.blocks
+                runs.append((run.lang, run.text))
+        for lang, text in runs:
+            if text.split():
+                by_lang.setdefault(lang.split("-")[0].lower(), []).append(" ".join(text.split()))
+    return {lang: "\n".join(lines) + "\n" for lang, lines in by_lang.items()}

@@ -1,0 +1,106 @@
+"""The Jinja environment of an edition: loaders for the override chain, filters, tracking.
+
+Template resolution (first match wins): ``templates/<audience>/`` in the project, the project's
+``templates/`` (the house theme), then the built-in theme shipped with the package. An override
+can extend what it replaces through two prefixes: ``{% extends "base/brief.html" %}`` is always
+the built-in template, ``theme/…`` is always the project's house theme.
+
+Autoescape is on and ``StrictUndefined`` makes a typo in a template an error instead of an empty
+space on the page. The environment records the templates a render used (the build cache's key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, MutableMapping
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from briefing import figures
+from briefing.config import Config
+from briefing.i18n import arabic_date, english_date, hijri_date, number
+
+
+def make_environment(config: Config, audience: str) -> jinja2.Environment:
+    """One Environment per audience, with the override chain described in the module docstring."""
+    dirs = config.template_dirs(audience)
+    builtin = jinja2.FileSystemLoader(str(dirs[-1]))
+    project = config.root / config.paths.templates
+    prefixes: dict[str, jinja2.BaseLoader] = {"base": builtin}
+    if project.is_dir():
+        prefixes["theme"] = jinja2.FileSystemLoader(str(project))
+    loader = ResolvingLoader(
+        jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader([str(d) for d in dirs]), jinja2.PrefixLoader(prefixes)]
+        )
+    )
+    env = TrackingEnvironment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    digits = config.audiences[audience].digits
+    env.filters["num"] = lambda v, group=True: number(v, digits, group=group)
+    env.filters["arabic_date"] = lambda d: arabic_date(d, digits)
+    env.filters["hijri_date"] = lambda d: hijri_date(d, digits)
+    env.filters["english_date"] = english_date
+    env.filters["css_string"] = css_string
+    figures.register(env)
+    return env
+
+
+class TrackingEnvironment(jinja2.Environment):
+    """Records which templates a render used: the build cache depends on exactly those.
+
+    ``{% extends %}``, ``{% include %}`` and the figures stage all go through
+    ``get_template``, so recording there sees every template while keeping Jinja's cache.
+    """
+
+    used: dict[str, str]
+
+    def get_template(
+        self,
+        name: str | jinja2.Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        template = super().get_template(name, parent, globals)
+        self.__dict__.setdefault("used", {})[template.name or str(name)] = template.filename or ""
+        return template
+
+
+class ResolvingLoader(jinja2.BaseLoader):
+    """The override chain, plus :meth:`resolve` for the build cache's freshness check."""
+
+    def __init__(self, inner: jinja2.BaseLoader) -> None:
+        self.inner = inner
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        return self.inner.get_source(environment, template)
+
+    def resolve(self, environment: jinja2.Environment, template: str) -> str | None:
+        """The file ``template`` resolves to now (None when it no longer exists)."""
+        try:
+            return self.inner.get_source(environment, template)[1]
+        except jinja2.TemplateNotFound:
+            return None
+
+
+def css_string(value: str) -> Markup:
+    """Quote text for a CSS ``content:`` string inside the document's ``<style>``.
+
+    The text can come from a brief (the series or title in the running header), so every ASCII
+    character that is not a letter, digit or space is written as a CSS escape: nothing in it can
+    end the string, the rule or the ``<style>`` element (``</style>`` would otherwise let content
+    inject raw HTML past the sanitiser). Non-ASCII text (Arabic) cannot do either and stays as is.
+    """
+    escaped = "".join(
+        c if c.isalnum() or c == " " or ord(c) > 127 else f"\\{ord(c):x} " for c in value
+    )
+    return Markup(f'"{escaped}"')
