@@ -360,7 +360,7 @@ def test_watch_ignores_editor_scratch_files() -> None:
 
 
 def test_safe_names_refuse_every_escape() -> None:
-    from briefing.content.source import slug_problem
+    from briefing.content.discovery import slug_problem
 
     for slug in (
         "",
