@@ -13,6 +13,7 @@ typo in a template an error instead of an empty space on the page.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from markupsafe import Markup
 from briefing import figures
 from briefing.config import Audience, Config
 from briefing.content.markdown.body import Body, Section, to_html, to_inline_html
+from briefing.content.markdown.footnotes import footnote_markup
 from briefing.content.model import FrontMatter
 from briefing.content.source import Source
 from briefing.content.values import ARABIC_INDIC_DIGITS
@@ -263,7 +265,7 @@ def render_html(
     template_name = config.audiences[audience].template
     try:
         template = env.get_template(template_name)
-        html = template.render(context(brief, config, audience))
+        html = render_notes(template.render(context(brief, config, audience)), brief, env)
         aud = config.audiences[audience]
         return apply_digits(html, aud.digits) if aud.lang == "ar" else html
     except jinja2.TemplateSyntaxError as exc:
@@ -282,6 +284,26 @@ def render_html(
         raise BriefError(
             brief.source.path, f"template error in edition '{audience}': {exc.message}"
         ) from exc
+
+
+# -- content stage's footnotes (issue #13, owned by briefing/content) --------------------
+
+
+def render_notes(html: str, brief: Brief, env: jinja2.Environment) -> str:
+    """Each footnote as the theme's ``partials/footnote.html`` writes it.
+
+    The body carries a note as the element :func:`footnote_markup` makes (which the default
+    partial writes again, byte for byte); the partial is loaded through ``env``, so the build
+    cache knows it. One pass over the page.
+    """
+    if not brief.body.notes:
+        return html
+    partial = env.get_template("partials/footnote.html")
+    made = {footnote_markup(n): partial.render(note=Markup(n)).strip() for n in brief.body.notes}
+    if all(key == value for key, value in made.items()):
+        return html
+    keys = sorted(made, key=len, reverse=True)
+    return re.sub("|".join(map(re.escape, keys)), lambda m: made[m[0]], html)
 
 
 def visible_text(html: str) -> str:

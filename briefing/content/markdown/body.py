@@ -66,6 +66,9 @@ class Section:
 class Body:
     intro: str  # HTML before the first section (usually empty)
     sections: list[Section] = field(default_factory=list)
+    #: The HTML of each cited note, as the note elements (footnote_markup) in the text hold it:
+    #: the renderer hands them to the theme's partials/footnote.html.
+    notes: tuple[str, ...] = ()
 
 
 class BodyParts(Extension):
@@ -220,7 +223,7 @@ def parse_body(body: str, path: Path, first_line: int, blocks: BlockRenderer | N
                 audiences=heading.audiences,
             )
         )
-    return Body(intro=intro, sections=sections)
+    return Body(intro=intro, sections=sections, notes=tuple(parts.footnotes.cited))
 
 
 def _plain(fragment: str) -> str:

@@ -4,6 +4,8 @@ inline pattern.
 Footnotes are not collected at the end as Python-Markdown's own extension does: each call
 ``[^id]`` becomes the note itself, inline (``<span class="footnote">…</span>``), which the
 stylesheet floats to the foot of the page where it is cited (CSS GCPM ``float: footnote``).
+The markup printed is the theme's: ``templates/partials/footnote.html`` rewrites each note
+element at render time (the body keeps each note's HTML in ``Body.notes``).
 
 * ``[^id]: text`` at the start of a line, with indented continuation lines (and indented
   paragraphs after a blank line), defines a note; the block processor takes it out of the text.
@@ -44,6 +46,8 @@ NoteConverter = Callable[[str, Path, int], str]
 
 
 def footnote_markup(note_html: str) -> str:
+    """The note element the body carries: what the theme's ``partials/footnote.html`` is
+    given to rewrite (:func:`briefing.render.render_notes`), and what the default one writes."""
     return f'<span class="footnote">{note_html}</span>'
 
 
@@ -64,6 +68,7 @@ class Footnotes:
         self.convert = convert
         self.markup = markup
         self.notes: dict[str, Note] = {}
+        self.cited: list[str] = []  # each cited note's HTML, in the order it was first cited
 
     def define(self, key: str, text: str, line: int) -> None:
         if key in self.notes:
@@ -79,8 +84,9 @@ class Footnotes:
                 self.document.path, f"footnote [^{key}] is cited but never defined", line
             )
         if note.placeholder is None:
-            html = self.markup(self.convert(note.text, self.document.path, note.line))
-            note.placeholder = self.document.notes.store(html)
+            html = self.convert(note.text, self.document.path, note.line)
+            self.cited.append(html)
+            note.placeholder = self.document.notes.store(self.markup(html))
         return note.placeholder
 
     def uncited(self) -> list[tuple[str, int]]:
