@@ -217,7 +217,8 @@ class _Shape:
         raise BriefError(self.path, message, line)
 
     def see(self, event: yaml.Event) -> None:
-        line = event.start_mark.line + self.offset  # file line (of the YAML's line 0)
+        mark = event.start_mark
+        line = (mark.line if mark else 0) + self.offset  # file line (of the YAML's line 0)
         if isinstance(event, yaml.AliasEvent):
             if event.anchor not in self.sizes:
                 return  # undefined (or recursive) alias: the composer reports it
