@@ -113,8 +113,9 @@ class DefinitionProcessor(BlockProcessor):
         line = self.footnotes.document.line_of(match[0])
         parts = [match["text"]]
         rest = block[match.end() :].lstrip("\n").split("\n") if match.end() < len(block) else []
-        while rest and rest[0].startswith(_INDENT):
-            parts.append(rest.pop(0).strip())
+        indented = _indented_prefix(rest)
+        parts.extend(text.strip() for text in indented)
+        rest = rest[len(indented) :]
         if rest:
             blocks.insert(0, "\n".join(rest))
         else:  # indented paragraphs after a blank line continue the note
