@@ -16,7 +16,8 @@ from briefing.build import build, check_all
 from briefing.commands.serve import PreviewServer
 from briefing.config import load_config
 from briefing.content.markdown import body as markup
-from briefing.content.markdown.body import check_bounds, parse_body, section_heading
+from briefing.content.markdown.body import check_bounds, parse_body
+from briefing.content.markdown.sections import section_heading
 from briefing.content.source import split_front_matter
 from briefing.errors import BriefError
 
@@ -360,7 +361,7 @@ def test_watch_ignores_editor_scratch_files() -> None:
 
 
 def test_safe_names_refuse_every_escape() -> None:
-    from briefing.content.source import slug_problem
+    from briefing.content.discovery import slug_problem
 
     for slug in (
         "",

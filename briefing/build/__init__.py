@@ -31,16 +31,10 @@ from briefing.build.publish import atomic_write, check_unique
 from briefing.build.workers import run_dask, run_local
 from briefing.config import Config, default_jobs
 from briefing.content import bounds
+from briefing.content.discovery import escape, find_briefs, leaves_folder, slug_of, slug_problem
 from briefing.content.markdown.body import parse_body
 from briefing.content.model import validate
-from briefing.content.source import (
-    escape,
-    find_briefs,
-    leaves_folder,
-    read_source,
-    slug_of,
-    slug_problem,
-)
+from briefing.content.source import read_source
 from briefing.errors import BriefError
 from briefing.render import Brief, make_environment, render_html, visible_blocks
 

@@ -261,7 +261,7 @@ class PreviewServer:
         return version, config
 
     def briefs(self, config: Config) -> dict[str, Path]:
-        from briefing.content.source import find_briefs, slug_of
+        from briefing.content.discovery import find_briefs, slug_of
 
         found: dict[str, Path] = {}
         if config.content_dir.is_dir():

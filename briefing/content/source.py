@@ -1,9 +1,10 @@
-"""Stage 1 — load: find brief files, decode them and split the YAML front matter from the body.
+"""Stage 1b — load: decode a brief file and split the YAML front matter from the body.
 
 Nothing here interprets the content; it only turns bytes into ``(front matter, body)`` while
 keeping the line of every front-matter key, so that later stages can say ``path:line: message``.
 Decoding is strict on purpose: briefs arrive from shared drives and CMS exports in UTF-16 or
 Windows-1256, and guessing an encoding silently would print mojibake into a published PDF.
+Which files are briefs, and the name each one's outputs take, is :mod:`briefing.content.discovery`.
 """
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
 from briefing.content import bounds
-from briefing.errors import BriefError, printable
+from briefing.content.discovery import escape, slug_of, slug_problem
+from briefing.errors import BriefError
 
 log = logging.getLogger(__name__)
 
@@ -58,72 +59,6 @@ class Source:
                 return self.key_lines[loc]
             loc = loc[:-1]
         return 1
-
-
-def find_briefs(paths: Iterable[Path]) -> list[Path]:
-    """Expand files and folders into brief files, sorted for reproducible builds.
-
-    A folder yields every ``*.md`` directly inside it and every ``*/index.md`` one level down
-    (a brief with its images beside it). Other Markdown files inside a brief folder are not briefs.
-    """
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(p for p in path.glob("*.md") if p.is_file())
-            found.extend(p for p in path.glob("*/index.md") if p.is_file())
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise BriefError(path, "no such file or folder")
-    return sorted(set(found))
-
-
-def slug_of(path: Path) -> str:
-    """``content/x.md`` and ``content/x/index.md`` are both the brief ``x`` (NFC: the NFD
-    spelling a Mac writes is the same name, not a second brief that looks the same)."""
-    return unicodedata.normalize("NFC", path.parent.name if path.name == "index.md" else path.stem)
-
-
-#: Names a brief cannot take: the build's own files, and the preview's own routes.
-RESERVED_SLUGS = frozenset({"manifest.json", "_version", "_fonts", "_logo", "_pdf", "favicon.ico"})
-_UNSAFE_CHARS = re.compile(
-    "[\x00-\x1f\x7f-\x9f/\\\\\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
-)
-
-
-def slug_problem(slug: str) -> str | None:
-    """Why ``slug`` cannot name a brief's outputs, or None when it can.
-
-    The slug becomes a folder or file name in the output folder (``paths.output_name``): it must
-    be one plain name there, never ``..``, a hidden file, a path, or one of the build's files.
-    """
-    if not slug:
-        return "the brief's name is empty"
-    if slug.startswith("."):
-        return f"the brief's name {escape(slug)} starts with '.' (hidden, or a path like '..')"
-    bad = _UNSAFE_CHARS.search(slug)
-    if bad:
-        return (
-            f"the brief's name {escape(slug)} contains {escape(bad[0])} (control, bidi or "
-            "path characters); rename the file"
-        )
-    if slug in RESERVED_SLUGS:
-        return f"the brief's name {escape(slug)} is reserved for the build's own files"
-    return None
-
-
-def escape(text: str) -> str:
-    """A file name or value as printed in messages: quoted, control and bidi characters as
-    escapes (a tab, a newline or a right-to-left override would garble the terminal)."""
-    return "'" + printable(text) + "'"
-
-
-def leaves_folder(path: Path, folder: Path) -> bool:
-    """Is ``path`` (inside ``folder`` by name) really somewhere else, through a symlink?"""
-    try:
-        return not path.resolve().is_relative_to(folder.resolve())
-    except (OSError, RuntimeError):
-        return True
 
 
 def read_source(path: Path, *, max_bytes: int = MAX_SOURCE_BYTES) -> Source:
@@ -263,58 +198,78 @@ def check_yaml_shape(
     values after alias expansion — an anchor's expanded size is remembered when it closes — and
     the nesting depth, in time linear in the text.
     """
-    limits = bounds.current()
-    sizes: dict[str, int] = {}
-    open_: list[tuple[str | None, int, int]] = []  # anchor, count at start, items so far
-    count = 0
+    shape = _Shape(path, offset, what)
     for event in yaml.parse(yaml_text, Loader=_Loader):
-        line = event.start_mark.line + offset  # file line (``offset``: of the YAML's line 0)
+        shape.see(event)
+
+
+class _Shape:
+    """The running counts behind :func:`check_yaml_shape`, one YAML event at a time."""
+
+    def __init__(self, path: Path, offset: int, what: str) -> None:
+        self.path, self.offset, self.what = path, offset, what
+        self.limits = bounds.current()
+        self.sizes: dict[str, int] = {}  # anchor → number of values it expands to
+        self.open: list[tuple[str | None, int, int]] = []  # anchor, count at start, items so far
+        self.count = 0
+
+    def fail(self, message: str, line: int) -> NoReturn:
+        raise BriefError(self.path, message, line)
+
+    def see(self, event: yaml.Event) -> None:
+        mark = event.start_mark
+        line = (mark.line if mark else 0) + self.offset  # file line (of the YAML's line 0)
         if isinstance(event, yaml.AliasEvent):
-            if event.anchor not in sizes:
-                continue  # undefined (or recursive) alias: the composer reports it
-            count += sizes[event.anchor]
+            if event.anchor not in self.sizes:
+                return  # undefined (or recursive) alias: the composer reports it
+            self.count += self.sizes[event.anchor]
+            self._item(line)
         elif isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
-            count += 1
-        if isinstance(event, (yaml.AliasEvent, yaml.ScalarEvent, yaml.CollectionStartEvent)):
-            if open_:
-                anchor, start, items = open_[-1]
-                open_[-1] = (anchor, start, items + 1)
-                if items + 1 > 2 * limits.max_list_items:  # a mapping counts keys and values
-                    raise BriefError(
-                        path,
-                        f"more than {limits.max_list_items:,} items in one "
-                        "list or mapping (limits.max_list_items)",
-                        line,
-                    )
+            self.count += 1
+            self._item(line)
             if isinstance(event, yaml.ScalarEvent) and event.anchor:
-                sizes[event.anchor] = 1
-        if count > limits.max_front_matter_nodes:
-            raise BriefError(
-                path,
-                f"{what} has more than "
-                f"{limits.max_front_matter_nodes:,} values once its aliases "
-                "(*name) are expanded (limits.max_front_matter_nodes)",
+                self.sizes[event.anchor] = 1
+        limits = self.limits
+        if self.count > limits.max_front_matter_nodes:
+            self.fail(
+                f"{self.what} has more than {limits.max_front_matter_nodes:,} values once its "
+                "aliases (*name) are expanded (limits.max_front_matter_nodes)",
                 line,
             )
         if isinstance(event, yaml.CollectionStartEvent):
-            open_.append((event.anchor, count - 1, 0))
-            if len(open_) > limits.max_depth:
-                raise BriefError(
-                    path,
-                    f"{what} is nested more than {limits.max_depth} levels deep (limits.max_depth)",
+            self.open.append((event.anchor, self.count - 1, 0))
+            if len(self.open) > limits.max_depth:
+                self.fail(
+                    f"{self.what} is nested more than {limits.max_depth} levels deep "
+                    "(limits.max_depth)",
                     line,
                 )
         elif isinstance(event, yaml.CollectionEndEvent):
-            anchor, start, items = open_.pop()
-            if isinstance(event, yaml.SequenceEndEvent) and items > limits.max_list_items:
-                raise BriefError(
-                    path,
-                    f"a list has {items:,} items; the limit is "
-                    f"{limits.max_list_items:,} (limits.max_list_items)",
-                    line,
-                )
-            if anchor:
-                sizes[anchor] = count - start
+            self._close(event, line)
+
+    def _item(self, line: int) -> None:
+        """One more value in the innermost open list or mapping."""
+        if not self.open:
+            return
+        anchor, start, items = self.open[-1]
+        self.open[-1] = (anchor, start, items + 1)
+        if items + 1 > 2 * self.limits.max_list_items:  # a mapping counts keys and values
+            self.fail(
+                f"more than {self.limits.max_list_items:,} items in one "
+                "list or mapping (limits.max_list_items)",
+                line,
+            )
+
+    def _close(self, event: yaml.CollectionEndEvent, line: int) -> None:
+        anchor, start, items = self.open.pop()
+        if isinstance(event, yaml.SequenceEndEvent) and items > self.limits.max_list_items:
+            self.fail(
+                f"a list has {items:,} items; the limit is "
+                f"{self.limits.max_list_items:,} (limits.max_list_items)",
+                line,
+            )
+        if anchor:
+            self.sizes[anchor] = self.count - start
 
 
 def plain_yaml_error(problem: str, lines: list[str], index: int) -> str:

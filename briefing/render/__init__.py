@@ -22,6 +22,7 @@ from briefing.i18n import arabic_date, english_date, hijri_date, number
 from briefing.render.context import Brief, NumberedSection, context
 from briefing.render.digits import apply as apply_digits
 from briefing.render.environment import css_string, make_environment
+from briefing.render.notes import render_notes
 from briefing.render.visible import visible_blocks, visible_text
 
 __all__ = [
@@ -48,7 +49,7 @@ def render_html(
     template_name = config.audiences[audience].template
     try:
         template = env.get_template(template_name)
-        html = template.render(context(brief, config, audience))
+        html = render_notes(template.render(context(brief, config, audience)), brief, env)
         aud = config.audiences[audience]
         return apply_digits(html, aud.digits) if aud.lang == "ar" else html
     except jinja2.TemplateSyntaxError as exc:

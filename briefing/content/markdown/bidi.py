@@ -29,7 +29,8 @@ from collections.abc import Iterator
 
 from markdown import Extension, Markdown
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import HTML_PLACEHOLDER, HTML_PLACEHOLDER_RE
+
+from briefing.content.markdown.document import TEXT_PLACEHOLDER_RE as _PLACEHOLDER
 
 #: Phrases of at most this many words are kept on one line.
 NAME_WORDS = 4
@@ -67,7 +68,7 @@ _ABBREVIATION = re.compile(r"(?:\b[A-Za-z]|\bal|\betc|\bInc|\bLtd|\bCo|\bDr|\bSt
 def _direction(char: str) -> str:
     """'L' for a strong left-to-right letter, 'R' for Arabic/Hebrew letters, '' for the rest."""
     if "\ue000" <= char <= "\uf8ff":
-        return ""  # placeholders (footnote and figure tokens) are not letters
+        return ""  # private-use characters (icon fonts) are not letters of either script
     kind = unicodedata.bidirectional(char)
     if kind == "L":
         return "L"
@@ -84,12 +85,13 @@ Unit = str | ET.Element  # one character of text, or one inline element kept who
 
 
 def _chars(text: str) -> list[Unit]:
-    """Characters of ``text``; a raw-HTML placeholder stays whole and neutral, or Python-Markdown
-    could not put the (sanitised) HTML back."""
+    """Characters of ``text``; a placeholder (Python-Markdown's for raw HTML, briefing's for
+    footnotes, figures and section breaks: ``STX … ETX``) stays whole and neutral, or the HTML
+    could not be put back."""
     units: list[Unit] = []
-    for i, piece in enumerate(HTML_PLACEHOLDER_RE.split(text)):
+    for i, piece in enumerate(_PLACEHOLDER.split(text)):
         if i % 2:
-            units.append(HTML_PLACEHOLDER % piece)
+            units.append(piece)
         else:
             units.extend(piece)
     return units
@@ -108,7 +110,7 @@ def _units(parent: ET.Element) -> list[Unit]:
 def _kind(unit: Unit, own: str) -> str:
     """'F' foreign, 'O' own script, '' neutral — for one unit, in a paragraph of ``own``."""
     if isinstance(unit, str):
-        if len(unit) > 1:  # a raw-HTML placeholder
+        if len(unit) > 1:  # a placeholder
             return ""
         return {"": "", own: "O"}.get(_direction(unit), "F")
     if unit.tag in _SKIP:

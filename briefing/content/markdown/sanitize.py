@@ -21,19 +21,36 @@ Division of labour: this module decides which *markup* survives; what may be *lo
 symlinks, size caps, ``allow_remote``), which makes a refused image a build error that
 names the URL instead of a silently dropped ``src``.
 Trusted code (generated SVG charts, template markup) is inserted *after* sanitising.
+
+:class:`SanitizeExtension` (``briefing_sanitize``) runs both as Python-Markdown's last
+postprocessor, so every fragment converted from content is sanitised by the converter itself.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache, partial
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import nh3
+from markdown import Extension, Markdown
+from markdown.postprocessors import Postprocessor
 
-__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "CONTENT_CLASSES", "clean_html", "find_disallowed"]
+__all__ = [
+    "ALLOWED_ATTRIBUTES",
+    "ALLOWED_TAGS",
+    "CONTENT_CLASSES",
+    "SanitizeExtension",
+    "clean_html",
+    "find_disallowed",
+]
+
+log = logging.getLogger(__name__)
 
 # fmt: off
 ALLOWED_TAGS: frozenset[str] = frozenset({
@@ -190,7 +207,7 @@ def _cleaner() -> Callable[[str], str]:
         except Exception:  # a filter bug must drop the attribute, never keep it
             return None
 
-    options = {
+    options: dict[str, Any] = {
         "tags": set(ALLOWED_TAGS),
         "clean_content_tags": set(CLEAN_CONTENT_TAGS),
         "attributes": {tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
@@ -269,3 +286,56 @@ def find_disallowed(html: str) -> list[str]:
     finder.feed(html)
     finder.close()
     return finder.found
+
+
+# -- as a Python-Markdown extension --------------------------------------------------------
+
+#: Character references that decode to STX or ETX, the characters of trusted placeholders
+#: (:mod:`briefing.content.markdown.document`): content must not be able to write one.
+_PLACEHOLDER_REFS = re.compile(r"&#(?:0*[23](?![0-9])|[xX]0*[23](?![0-9a-fA-F]));?")
+
+
+class SanitizePostprocessor(Postprocessor):
+    """Warn about and remove what the allow-list refuses, once Markdown has put raw HTML back.
+
+    ``split`` cuts the text into parts sanitised one by one (a brief's sections: an element one
+    leaves open cannot reach into the next); ``join`` puts them back together.
+    """
+
+    def __init__(
+        self,
+        md: Markdown,
+        path: Path,
+        line: int,
+        split: Callable[[str], list[str]] | None = None,
+        join: str = "",
+    ) -> None:
+        super().__init__(md)
+        self.path, self.line, self.split, self.join = path, line, split, join
+
+    def run(self, text: str) -> str:
+        for what in find_disallowed(text):
+            log.warning(
+                "%s:%d: raw HTML %s removed (not allowed in content)", self.path, self.line, what
+            )
+        text = _PLACEHOLDER_REFS.sub("", text)
+        parts = self.split(text) if self.split else [text]
+        return self.join.join(clean_html(part) for part in parts)
+
+
+class SanitizeExtension(Extension):
+    """``briefing_sanitize``: every converted fragment through :func:`clean_html`."""
+
+    def __init__(
+        self,
+        path: Path,
+        line: int,
+        split: Callable[[str], list[str]] | None = None,
+        join: str = "",
+    ) -> None:
+        super().__init__()
+        self.args = (path, line, split, join)
+
+    def extendMarkdown(self, md: Markdown) -> None:  # Python-Markdown's API
+        # After raw_html (30) has put content's HTML back and amp_substitute (20).
+        md.postprocessors.register(SanitizePostprocessor(md, *self.args), "briefing_sanitize", 5)
