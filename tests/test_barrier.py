@@ -251,14 +251,9 @@ def _quiet(func, text: str) -> None:  # type: ignore[no-untyped-def]
         pass
 
 
-def test_serve_host_check_is_exact_and_idle_connections_are_dropped(
-    project: Path, monkeypatch
-) -> None:
-    from briefing.commands import serve
-
-    monkeypatch.setattr(serve._Handler, "timeout", 0.5)
+def test_serve_host_check_is_exact_and_idle_connections_are_dropped(project: Path) -> None:
     write_brief(project, "a.md", brief())
-    with PreviewServer(project, host="127.0.0.1", port=0) as preview:
+    with PreviewServer(project, host="127.0.0.1", port=0, read_timeout=0.5) as preview:
         port = preview.httpd.server_address[1]
 
         def status(host: str) -> int:

@@ -29,7 +29,8 @@ from pathlib import Path
 
 import click
 
-from briefing.commands.watch import build_once
+from briefing.build import build
+from briefing.commands.rebuild import Builder, build_once
 
 
 def _local_now() -> dt.datetime:
@@ -79,12 +80,14 @@ def run_schedule(
     sleep: Callable[[float], None] | None = None,
     max_runs: int | None = None,
     jobs: int | None = None,
+    builder: Builder = build,
 ) -> int:
     """Run the build at every tick of ``cron`` until SIGTERM/SIGINT (or ``max_runs`` runs).
 
     ``now()`` must return an aware datetime (default: local time); ``sleep(seconds)`` waits
-    (default: an interruptible sleep). Returns the exit code: 0 after a clean stop, 2 for an
-    invalid cron expression, 130 when a second signal aborted a run.
+    (default: an interruptible sleep); ``builder`` runs each build (see
+    :data:`briefing.commands.rebuild.Builder`). Returns the exit code: 0 after a clean stop, 2
+    for an invalid cron expression, 130 when a second signal aborted a run.
     """
     from croniter import croniter
 
@@ -122,13 +125,21 @@ def run_schedule(
             log(f"run {runs} started")
             stop.building = True
             prefix = f"run {runs}: "
+
+            def say(message: str, prefix: str = prefix) -> None:
+                log(prefix + message)
+
+            def complain(message: str, prefix: str = prefix) -> None:
+                log(prefix + message, err=True)
+
             try:
                 _, report = build_once(
                     root,
                     out_dir,
                     jobs=jobs,
-                    echo=lambda m, p=prefix: log(p + m),
-                    error=lambda m, p=prefix: log(p + m, err=True),
+                    echo=say,
+                    error=complain,
+                    builder=builder,
                 )
             finally:
                 stop.building = False
