@@ -16,7 +16,7 @@ from pathlib import Path
 
 from briefing.build.cache import Cache, Keys, logos_shown, stamp
 from briefing.build.gather import Page, check_all, gather, load_all, load_brief, write_pages
-from briefing.build.job import JobResult, RenderJob, make_job
+from briefing.build.job import RenderJob, make_job
 from briefing.build.paths import relative
 from briefing.build.plan import Edition, find, plan
 from briefing.build.publish import (
@@ -28,7 +28,7 @@ from briefing.build.publish import (
     write_manifest,
 )
 from briefing.build.report import Report, Result, Status
-from briefing.build.workers import run_dask, run_local
+from briefing.build.workers import Runner, run_dask, run_here, run_local
 from briefing.config import Config, default_jobs
 from briefing.content.source import slug_of
 from briefing.errors import BriefError
@@ -48,6 +48,7 @@ __all__ = [
     "load_brief",
     "make_job",
     "plan",
+    "run_here",
     "write_pages",
 ]
 
@@ -64,6 +65,7 @@ def build(
     on_plan: Callable[[int], None] | None = None,
     wait: bool = True,
     audiences: Collection[str] | None = None,
+    runner: Runner | None = None,
 ) -> Report:
     """Build what changed under ``paths`` (default: the content folder) into ``out_dir``.
 
@@ -74,7 +76,9 @@ def build(
     ``audiences``: build only these editions (configured audience names; others raise
     :class:`BriefError`). The other editions are neither built, reported nor removed.
     ``on_result`` is called with each output's result as it is known, ``on_plan`` with the
-    number of editions about to be rendered.
+    number of editions about to be rendered. ``runner``: where the render jobs run (default:
+    local worker processes, or the Dask cluster at ``scheduler``); e.g.
+    :func:`~briefing.build.workers.run_here` renders in this process.
     """
     started = time.perf_counter()
     out_dir = out_dir or config.output_dir
@@ -95,7 +99,10 @@ def build(
     )
     with output_lock(out_dir, wait=wait):
         run.run(
-            list(paths), jobs=jobs or default_jobs(config), scheduler=scheduler, on_plan=on_plan
+            list(paths),
+            runner=runner or _default_runner(config, jobs or default_jobs(config), scheduler),
+            remote=scheduler is not None,
+            on_plan=on_plan,
         )
     run.report.seconds = time.perf_counter() - started
     return run.report
@@ -123,8 +130,8 @@ class _Run:
         self,
         paths: list[Path],
         *,
-        jobs: int,
-        scheduler: str | None,
+        runner: Runner,
+        remote: bool,
         on_plan: Callable[[int], None] | None,
     ) -> None:
         config, out_dir = self.config, self.out_dir
@@ -139,9 +146,7 @@ class _Run:
         stale = self._plan(briefs)
         if on_plan:
             on_plan(len(stale))
-        for job_result in self._render(
-            self._jobs(stale, remote=scheduler is not None), jobs, scheduler
-        ):
+        for job_result in runner(self._jobs(stale, remote=remote)):
             edition, templates, logos = self.in_flight.pop(job_result.name)
             self.emit(publish(job_result, edition, self.keys, templates, logos))
         current = unchanged | {relative(b.source.path, config.root) for b in briefs}
@@ -220,15 +225,15 @@ class _Run:
             )
             yield job
 
-    def _render(
-        self, jobs: Iterator[RenderJob], processes: int, scheduler: str | None
-    ) -> Iterator[JobResult]:
-        limits = self.config.limits
-        if scheduler:
-            return run_dask(jobs, scheduler=scheduler, timeout=limits.render_timeout)
-        return run_local(
-            jobs,
-            processes=processes,
-            timeout=limits.render_timeout,
-            memory_mb=limits.worker_memory_mb,
-        )
+
+def _default_runner(config: Config, processes: int, scheduler: str | None) -> Runner:
+    """Local worker processes under the config's limits, or the Dask cluster at ``scheduler``."""
+    limits = config.limits
+    if scheduler:
+        return lambda jobs: run_dask(jobs, scheduler=scheduler, timeout=limits.render_timeout)
+    return lambda jobs: run_local(
+        jobs,
+        processes=processes,
+        timeout=limits.render_timeout,
+        memory_mb=limits.worker_memory_mb,
+    )

@@ -22,12 +22,17 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
 from briefing.build.job import JobResult, RenderJob, run_job
 from briefing.errors import BriefError
+
+#: What renders one job (in a worker): :func:`briefing.build.job.run_job`.
+Render = Callable[[RenderJob], JobResult]
+#: Where a build's render jobs run: jobs in, results out as each finishes (any order).
+Runner = Callable[[Iterable[RenderJob]], Iterable[JobResult]]
 
 
 @dataclass
@@ -43,6 +48,7 @@ def _serve(
     memory_mb: int,
     parent_end: Connection | None = None,
     parent_pid: int | None = None,
+    render: Render = run_job,
 ) -> None:
     """Worker main loop: receive a job, send back its result, until told to stop."""
     if parent_end is not None:
@@ -66,7 +72,7 @@ def _serve(
         if job is None:
             return
         try:
-            result = run_job(job)
+            result = render(job)
         except Exception as exc:  # a bug, not a content error: report it, keep the worker
             if memory_mb and _out_of_memory(exc):
                 result = JobResult(
@@ -111,15 +117,31 @@ def _out_of_memory(exc: BaseException) -> bool:
     return "failed to map segment" in str(exc) or "Cannot allocate memory" in str(exc)
 
 
+def run_here(jobs: Iterable[RenderJob]) -> Iterator[JobResult]:
+    """A :data:`Runner` that renders each job in this process, one after the other, with no
+    time or memory bound: for an embedding that is itself a worker, and for tests of what a
+    build decides (which editions it renders), where forking workers only costs time."""
+    return map(run_job, jobs)
+
+
 def run_local(
-    jobs: Iterable[RenderJob], *, processes: int, timeout: float, memory_mb: int
+    jobs: Iterable[RenderJob],
+    *,
+    processes: int,
+    timeout: float,
+    memory_mb: int,
+    render: Render = run_job,
 ) -> Iterator[JobResult]:
-    """Run jobs on ``processes`` worker processes; yield results as each finishes."""
+    """Run jobs on ``processes`` worker processes; yield results as each finishes.
+
+    ``render`` is what a worker does with a job (:func:`~briefing.build.job.run_job`); another
+    function is for checking the pool itself, e.g. that a job which never returns is stopped.
+    """
     pending = list(jobs)
     pending.reverse()  # pop() from the end keeps the submitted order
     if not pending:
         return
-    pool = _Pool(pending, timeout=timeout, memory_mb=memory_mb)
+    pool = _Pool(pending, timeout=timeout, memory_mb=memory_mb, render=render)
     try:
         for _ in range(max(1, min(processes, len(pending)))):
             pool.feed(pool.start())
@@ -131,8 +153,11 @@ def run_local(
 class _Pool:
     """The worker processes of one :func:`run_local` call, fed from ``pending``."""
 
-    def __init__(self, pending: list[RenderJob], *, timeout: float, memory_mb: int) -> None:
+    def __init__(
+        self, pending: list[RenderJob], *, timeout: float, memory_mb: int, render: Render
+    ) -> None:
         self.pending, self.timeout, self.memory_mb = pending, timeout, memory_mb
+        self.render = render
         self.ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
         if self.ctx.get_start_method() == "fork":
             preload()
@@ -141,7 +166,9 @@ class _Pool:
     def start(self) -> _Worker:
         parent, child = self.ctx.Pipe()
         process = self.ctx.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(child, self.memory_mb, parent, os.getpid()), daemon=True
+            target=_serve,
+            args=(child, self.memory_mb, parent, os.getpid(), self.render),
+            daemon=True,
         )
         process.start()
         child.close()
