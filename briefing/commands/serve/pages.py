@@ -11,7 +11,11 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from briefing.build import plan
+from briefing.build.paths import relative
 from briefing.config import Config
+from briefing.errors import BriefError
+from briefing.render import Brief
 
 POLL_MS = 500  # how often a page asks /_version whether to reload
 
@@ -78,3 +82,18 @@ def inject(text: str, script: str, bar: str) -> str:
     text = text[: head.start()] + script + text[head.start() :] if head else script + text
     body = re.search(r"<body\b[^>]*>", text, re.IGNORECASE)
     return text[: body.end()] + bar + text[body.end() :] if body else text + bar
+
+
+def editions(brief: Brief, config: Config) -> list[str]:
+    """The audiences this brief has an edition in (all of them when it cannot be planned)."""
+    try:
+        return [e.audience for e in plan([brief], config, config.output_dir)]
+    except BriefError:
+        return list(config.audiences)
+
+
+def message(exc: BriefError, root: Path) -> str:
+    """``path:line: message`` with the path relative to the project when it is inside it."""
+    if exc.path is None:
+        return exc.message
+    return str(BriefError(relative(exc.path, root), exc.message, exc.line))

@@ -17,9 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from briefing.build.paths import relative
 from briefing.commands.serve import pages
-from briefing.config import Config
 from briefing.errors import BriefError
-from briefing.render import Brief
 
 if TYPE_CHECKING:
     from briefing.commands.serve.server import Server
@@ -170,7 +168,7 @@ class Handler(BaseHTTPRequestHandler):
                     ],
                 }
             )
-        problems = [_message(e, preview.root) for e in errors]
+        problems = [pages.message(e, preview.root) for e in errors]
         self._send_page(
             HTTPStatus.OK,
             "index.html",
@@ -217,7 +215,7 @@ class Handler(BaseHTTPRequestHandler):
                 (config.root / logo).resolve().as_uri(), f"/_logo/{quote(audience)}"
             )
         nonce = secrets.token_urlsafe(16)
-        bar = pages.toolbar(config, slug, audience, "html", _editions(brief, config))
+        bar = pages.toolbar(config, slug, audience, "html", pages.editions(brief, config))
         text = pages.inject(text, pages.reload_script(version, nonce), bar)
         self._send(HTTPStatus.OK, text.encode(), "text/html; charset=utf-8", csp=pages.csp(nonce))
 
@@ -262,7 +260,7 @@ class Handler(BaseHTTPRequestHandler):
     def _error(
         self, exc: BriefError, version: int, *, slug: str | None = None, audience: str | None = None
     ) -> None:
-        message = _message(exc, self.server.preview.root)
+        message = pages.message(exc, self.server.preview.root)
         log.error("%s", message)
         bar = ""
         config = self.server.preview.config
@@ -385,19 +383,3 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if not self._head:
             self.wfile.write(data)
-
-
-def _editions(brief: Brief, config: Config) -> list[str]:
-    from briefing.build import plan
-
-    try:
-        return [e.audience for e in plan([brief], config, config.output_dir)]
-    except BriefError:
-        return list(config.audiences)
-
-
-def _message(exc: BriefError, root: Path) -> str:
-    """``path:line: message`` with the path relative to the project when it is inside it."""
-    if exc.path is None:
-        return exc.message
-    return str(BriefError(relative(exc.path, root), exc.message, exc.line))
