@@ -1,7 +1,7 @@
 """The build: gather every brief, validate all of them, then render and publish each edition.
 
-Read it in pipeline order: :mod:`~briefing.build.plan` (which briefs, which editions) →
-:mod:`~briefing.build.gather` (load and validate, write each edition's HTML, behind the
+Read it in pipeline order: :mod:`~briefing.build.editions` (which briefs, which editions) →
+:mod:`~briefing.build.load` (load and validate, write each edition's HTML, behind the
 per-brief :mod:`~briefing.build.barrier`) → :mod:`~briefing.build.cache` (what is still fresh)
 → :mod:`~briefing.build.job` (an edition as a pure render job) → :mod:`~briefing.build.workers`
 (where jobs run) → :mod:`~briefing.build.publish` (atomic writes, stale outputs, manifest).
@@ -15,13 +15,13 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
 from briefing.build.cache import Cache, Keys, logos_shown, stamp
-from briefing.build.gather import Page, check_all, gather, load_all, load_brief, write_pages
+from briefing.build.editions import Edition, find, plan
 from briefing.build.job import RenderJob, make_job
+from briefing.build.load import Page, check_all, gather, load_all, load_brief, write_pages
 from briefing.build.paths import relative
-from briefing.build.plan import Edition, find, plan
 from briefing.build.publish import (
     output_lock,
-    publish,
+    publish_result,
     remove_leftovers,
     remove_stale,
     save_cache,
@@ -148,7 +148,7 @@ class _Run:
             on_plan(len(stale))
         for job_result in runner(self._jobs(stale, remote=remote)):
             edition, templates, logos = self.in_flight.pop(job_result.name)
-            self.emit(publish(job_result, edition, self.keys, templates, logos))
+            self.emit(publish_result(job_result, edition, self.keys, templates, logos))
         current = unchanged | {relative(b.source.path, config.root) for b in briefs}
         remove_stale(self.cache, current, out_dir, config, self.emit, self.wanted)
         save_cache(self.cache)

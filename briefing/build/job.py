@@ -18,9 +18,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from briefing.build import bundle
+from briefing.build.bundle import embed, pack, unpack
 from briefing.build.cache import logos_shown
-from briefing.build.plan import Edition
+from briefing.build.editions import Edition
 from briefing.config import Build, Config, Limits, builtin_dir
 from briefing.errors import BriefError
 from briefing.render import visible_blocks
@@ -150,7 +150,7 @@ def _render_unpacked(job: RenderJob, tmp: Path, result: JobResult) -> None:
     """Render a job that carries its folder (a remote run): the folder is recreated in ``tmp``
     and the files the render loaded are reported under their names on the submitting machine
     (its build cache hashes them there), not under this worker's temporary folder."""
-    folder = bundle.unpack(job.bundle or {}, tmp / "brief", job.source)
+    folder = unpack(job.bundle or {}, tmp / "brief", job.source)
     fonts = builtin_dir("fonts")
     html = job.html.replace(Path(job.fonts_dir).resolve().as_uri(), fonts.resolve().as_uri())
     html = html.replace(Path(job.folder).resolve().as_uri(), folder.resolve().as_uri())
@@ -193,7 +193,7 @@ def make_job(
     brief = edition.brief
     own = brief.source.own_folder
     if remote:
-        html = bundle.embed(html, logos_shown(html, config))
+        html = embed(html, logos_shown(html, config))
     return RenderJob(
         name=edition.name,
         source=str(brief.source.path),
@@ -208,9 +208,7 @@ def make_job(
         max_pages=config.audiences[edition.audience].max_pages,
         expected=(expected or tuple(visible_blocks(html))) if config.build.text_check else None,
         min_fidelity=config.build.min_fidelity,
-        bundle=(bundle.pack(own, config.limits.max_resource_bytes) if own else {})
-        if remote
-        else None,
+        bundle=(pack(own, config.limits.max_resource_bytes) if own else {}) if remote else None,
     )
 
 

@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from briefing.build.cache import Cache, Keys, version
+from briefing.build.editions import Edition
 from briefing.build.job import JobResult
 from briefing.build.paths import CACHE_NAME, LOCK_NAME, MANIFEST_NAME, inside, relative
-from briefing.build.plan import Edition
 from briefing.build.report import Result
 from briefing.config import Config
 from briefing.content.source import escape
@@ -94,7 +94,7 @@ def remove_leftovers(out_dir: Path) -> None:
                 tmp.unlink()
 
 
-def publish(
+def publish_result(
     job_result: JobResult,
     edition: Edition,
     keys: Keys,

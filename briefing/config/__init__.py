@@ -13,7 +13,6 @@ from briefing.config.defaults import (
     DEFAULT_AUDIENCES,
     PACKAGE_DIR,
     builtin_dir,
-    default_jobs,
 )
 from briefing.config.load import load_config
 from briefing.config.schema import (
@@ -27,6 +26,7 @@ from briefing.config.schema import (
     Part,
     Paths,
     Security,
+    default_jobs,
 )
 
 __all__ = [

@@ -1,15 +1,11 @@
 """Built-in defaults that are not a single option: the four audiences, where the built-in
-theme and fonts live, and how many workers "0" means. Every option's own default is in
+theme and fonts live. Every option's own default is in
 :mod:`briefing.config.schema`."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from briefing.config.schema import Config
+from typing import Any
 
 CONFIG_NAME = "briefing.toml"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the briefing package
@@ -56,8 +52,3 @@ DEFAULT_AUDIENCES: dict[str, dict[str, Any]] = {
         "max_pages": 2,
     },
 }
-
-
-def default_jobs(config: Config) -> int:
-    """Worker processes for ``build.jobs = 0``: one per core."""
-    return config.build.jobs or os.cpu_count() or 1

@@ -7,6 +7,7 @@ This is the one place defaults are written (``briefing.toml`` and the skeleton o
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -229,3 +230,8 @@ class Config(_Section):
             a.branding.logo for a in self.audiences.values() if a.branding is not None
         }
         return sorted((self.root / logo).resolve() for logo in logos if logo)
+
+
+def default_jobs(config: Config) -> int:
+    """Worker processes for ``build.jobs = 0``: one per core."""
+    return config.build.jobs or os.cpu_count() or 1

@@ -38,8 +38,8 @@ import sys
 import threading
 from pathlib import Path
 
-from briefing.commands.serve.routes import is_loopback
-from briefing.commands.serve.server import MAX_CONNECTIONS, READ_TIMEOUT, PreviewServer
+from briefing.commands.serve.routes import MAX_CONNECTIONS, is_loopback
+from briefing.commands.serve.server import READ_TIMEOUT, PreviewServer
 
 __all__ = ["MAX_CONNECTIONS", "READ_TIMEOUT", "PreviewServer", "serve"]
 

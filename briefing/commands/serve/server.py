@@ -7,14 +7,13 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from briefing.build import Edition, load_brief, make_job, plan, write_pages
 from briefing.build.barrier import call_isolated
-from briefing.build.gather import Page
 from briefing.build.job import JobResult, renderer_for, run_job
-from briefing.commands.serve.routes import Handler
+from briefing.build.load import Page
+from briefing.commands.serve.routes import Handler, Server
 from briefing.commands.watching import changes
 from briefing.config import CONFIG_NAME, Config, builtin_dir, load_config
 from briefing.content.source import find_briefs, slug_of
@@ -25,8 +24,6 @@ log = logging.getLogger(__name__)
 
 #: Seconds a connection may stay silent (a half-open or slow client holds a thread otherwise).
 READ_TIMEOUT = 10.0
-#: Connections served at once; more wait in the listen queue (one thread each).
-MAX_CONNECTIONS = 32
 
 
 # ---------------------------------------------------------------------------- the server
@@ -58,8 +55,7 @@ class PreviewServer:
         self._threads: list[threading.Thread] = []
         self._watched: list[Path] = []  # what the tree watcher watches now
         self._reload_config()
-        self.httpd = Server((host, port), Handler)
-        self.httpd.preview = self
+        self.httpd = Server((host, port), Handler, self)
 
     @property
     def url(self) -> str:
@@ -261,34 +257,6 @@ class PreviewServer:
         if isinstance(cached[1], BriefError):
             raise cached[1]
         return cached[1]
-
-
-class Server(ThreadingHTTPServer):
-    """The HTTP server: a thread per connection, at most :data:`MAX_CONNECTIONS` at once."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-    preview: PreviewServer
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # (address, handler)
-        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-
-    def process_request(self, request, client_address):
-        # Wait for a free slot here, in the accepting thread: beyond the cap, new clients
-        # queue in the kernel's backlog instead of each costing a thread.
-        self.slots.acquire()
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self.slots.release()
-            raise
-
-    def process_request_thread(self, request, client_address):
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self.slots.release()
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import cast
 from jinja2 import Environment
 
 from briefing.build.barrier import run_isolated
-from briefing.build.plan import Edition, check_unique, find, plan
+from briefing.build.editions import Edition, check_unique, find, plan
 from briefing.config import Config, default_jobs
 from briefing.content import bounds
 from briefing.content.markdown.body import parse_body
