@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -218,27 +219,44 @@ def test_worker_memory_cap_fails_the_edition_not_the_build(project):
     assert not (project / "dist" / "b" / "full.pdf").exists()
 
 
-def test_full_disk_is_a_clear_error_and_keeps_the_old_pdf(project, monkeypatch):
-    import errno
+#: Builds ``sys.argv[1]`` with its renders done first, then a file-size limit on the process
+#: (every write past 4 KB fails, as on a full disk) while the build publishes.
+_FULL_DISK_BUILD = """
+import resource, signal, sys
+from pathlib import Path
+from briefing.build import build
+from briefing.build.workers import run_local
+from briefing.config import load_config
+from briefing.errors import BriefError
 
-    from briefing.build import publish
+def runner(jobs):
+    results = list(run_local(jobs, processes=1, timeout=180, memory_mb=0))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a refused write, not a killed process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))  # the disk is full from here
+    return results
 
+try:
+    build(load_config(Path(sys.argv[1])), runner=runner)
+except BriefError as exc:
+    print(exc)
+"""
+
+
+def test_full_disk_is_a_clear_error_and_keeps_the_old_pdf(project):
     path = write_brief(project, "b.md", MINIMAL)
     assert build(load_config(project), jobs=1).ok
     pdf = project / "dist" / "b" / "full.pdf"
     good = pdf.read_bytes()
     path.write_text(MINIMAL.replace("نصّ عربي", "نصّ عربي معدَّل"), encoding="utf-8")
-
-    def no_space(fd: int) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    # Left as a patch: a real full disk needs a small file system (a tmpfs mount) the test
-    # cannot count on, and a file-size limit on the process also stops WeasyPrint writing
-    # its font files (tried: RLIMIT_FSIZE fails the render, not the publish).
-    monkeypatch.setattr(publish.os, "fsync", no_space)  # the disk fills while writing
     # each PDF fails to publish, then so does the cache: the build stops with a clear error
-    with pytest.raises(BriefError, match="No space left on device"):
-        build(load_config(project), jobs=1)
+    done = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK_BUILD, str(project)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "cannot write output: File too large" in done.stdout
     assert pdf.read_bytes() == good
     assert not [p for p in pdf.parent.iterdir() if p.name.endswith(".tmp")]
 
