@@ -38,7 +38,7 @@ import sys
 import threading
 from pathlib import Path
 
-from briefing.commands.serve.routes import MAX_CONNECTIONS, is_loopback
+from briefing.commands.serve.httpd import MAX_CONNECTIONS, is_loopback
 from briefing.commands.serve.server import READ_TIMEOUT, PreviewServer
 
 __all__ = ["MAX_CONNECTIONS", "READ_TIMEOUT", "PreviewServer", "serve"]

@@ -13,7 +13,8 @@ from briefing.build import Edition, load_brief, make_job, plan, write_pages
 from briefing.build.barrier import call_isolated
 from briefing.build.job import JobResult, renderer_for, run_job
 from briefing.build.load import Page
-from briefing.commands.serve.routes import Handler, Server
+from briefing.commands.serve.httpd import Server
+from briefing.commands.serve.routes import Handler
 from briefing.commands.watching import changes
 from briefing.config import CONFIG_NAME, Config, builtin_dir, load_config
 from briefing.content.source import find_briefs, slug_of
