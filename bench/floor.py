@@ -57,7 +57,7 @@ print(json.dumps({"times": times, "pages": pages}))
 WARM_BRIEFING = """
 import json, sys, time
 from pathlib import Path
-from briefing.build import _job, gather, plan
+from briefing.build import gather, make_job, plan
 from briefing.config import load_config
 from briefing.build.job import run_job
 from briefing.render import render_html
@@ -66,7 +66,7 @@ config = load_config(root)
 briefs, errors = gather(config)
 assert not errors, errors
 edition = next(e for e in plan(briefs, config, root / "dist") if e.audience == "full")
-job = _job(edition, render_html(edition.brief, config, "full"), config, remote=False)
+job = make_job(edition, render_html(edition.brief, config, "full"), config, remote=False)
 times = []
 for _ in range(repeat):
     started = time.perf_counter()

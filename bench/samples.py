@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from briefing.build import _job, gather, plan
+    from briefing.build import gather, make_job, plan
     from briefing.build.job import run_job
     from briefing.config import load_config
     from briefing.render import render_html
@@ -55,7 +55,7 @@ def main() -> None:
     config = load_config(ROOT)
     briefs, _ = gather(config)
     jobs = [
-        _job(e, render_html(e.brief, config, e.audience), config, remote=False)
+        make_job(e, render_html(e.brief, config, e.audience), config, remote=False)
         for e in plan(briefs, config, ROOT / "dist")
     ]
     for job in jobs:  # warm up: WeasyPrint import, fonts

@@ -6,8 +6,12 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from briefing.config import Config
 
 
 def _setup_logging(quiet: bool, verbose: bool = False) -> None:
@@ -21,7 +25,7 @@ def _setup_logging(quiet: bool, verbose: bool = False) -> None:
     logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
-def _config(root: Path):
+def _config(root: Path) -> Config:
     from briefing.config import load_config
     from briefing.errors import BriefError
 
@@ -119,18 +123,10 @@ def build(
 @VERBOSE
 def check(paths: tuple[Path, ...], root: Path, verbose: bool) -> None:
     """Validate briefs without rendering PDFs (everything else a build does is checked)."""
-    from briefing.build import check_all
-    from briefing.commands.progress import plural
+    from briefing.commands.check import run_check
 
     _setup_logging(False, verbose)
-    config = _config(root)
-    ok, editions, errors = check_all(config, paths)
-    for error in errors:
-        click.echo(str(error), err=True)
-    click.echo(
-        f"{plural(ok, 'brief')} ok ({plural(editions, 'edition')}), {len(errors)} with errors"
-    )
-    sys.exit(1 if errors else 0)
+    sys.exit(run_check(_config(root), paths))
 
 
 @main.command()

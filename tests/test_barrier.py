@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from briefing.build import build, check_all
+from briefing.build.barrier import run_isolated
 from briefing.commands.serve import PreviewServer
 from briefing.config import load_config
-from briefing.content.markdown import body as markup
 from briefing.content.markdown.body import check_bounds, parse_body
 from briefing.content.markdown.sections import section_heading
 from briefing.content.source import split_front_matter
@@ -96,39 +96,56 @@ def test_hostile_corpus_each_bad_brief_fails_alone_and_the_good_ones_build(
             assert response.status == 200 and "نصٌّ عربي سليم" in response.read().decode()
 
 
-def test_a_hang_or_a_crash_inside_one_brief_fails_only_that_brief(
-    project: Path, monkeypatch
-) -> None:
+def test_a_library_recursing_without_end_fails_only_that_brief(project: Path) -> None:
     (project / "briefing.toml").write_text(
         "[limits]\nparse_timeout = 3\nmax_depth = 100000\n", encoding="utf-8"
     )
     write_brief(project, "good.md", brief("audiences: [full]\n"))
-    write_brief(project, "hangs.md", brief("audiences: [full]\n", "\n## عنوان\n\nيتوقف هنا\n"))
     # a list nested 3000 levels deep: Python-Markdown recurses per level (max_depth is off)
     write_brief(
         project,
         "recursion.md",
         brief("audiences: [full]\n", "\n## عنوان\n\n" + "- " * 3000 + "بند\n"),
     )
-    write_brief(project, "crashes.md", brief("audiences: [full]\n", "\n## عنوان\n\nينهار هنا\n"))
-    original = markup.to_html
-
-    def to_html(text, path, line, cite=None, lang="ar"):  # type: ignore[no-untyped-def]
-        if "يتوقف هنا" in text:
-            time.sleep(3600)  # a library stuck on this brief's input
-        if "ينهار هنا" in text:
-            raise KeyError("a bug deep in a library")
-        return original(text, path, line, cite, lang)
-
-    monkeypatch.setattr(markup, "to_html", to_html)
     report = build(load_config(project), jobs=2)
 
     assert [r.name for r in report.results if r.status == "built"] == ["good/full"]
     errors = {Path(str(e.path)).name: str(e) for e in report.errors}
-    assert set(errors) == {"hangs.md", "recursion.md", "crashes.md"}, errors
+    assert set(errors) == {"recursion.md"}, errors
+    assert "nested too deeply" in errors["recursion.md"]
+    assert "Traceback" not in "".join(errors.values())
+
+
+def _stuck_or_broken(path: Path) -> str:
+    """What a brief's loading does in :func:`test_a_hang_or_a_crash_...`: a library stuck on
+    this brief's input, or a bug deep in one."""
+    if path.name == "hangs.md":
+        time.sleep(3600)
+    if path.name == "crashes.md":
+        raise KeyError("a bug deep in a library")
+    return path.name
+
+
+def test_a_hang_or_a_crash_inside_one_brief_fails_only_that_brief(project: Path) -> None:
+    """The barrier every brief's loading and HTML go through (``build`` reads each brief with
+    ``run_isolated(load_brief, ...)``), given work that hangs or crashes on some briefs."""
+    paths = [project / name for name in ("good.md", "hangs.md", "crashes.md", "after.md")]
+    outcomes = list(
+        run_isolated(
+            _stuck_or_broken,
+            paths,
+            path_of=lambda p: p,
+            what="reading this brief",
+            timeout=3,
+            processes=2,
+        )
+    )
+    assert [o.task for o in outcomes] == paths  # in order, every one
+    assert [o.value for o in outcomes if o.error is None] == ["good.md", "after.md"]
+    errors = {o.task.name: str(o.error) for o in outcomes if o.error is not None}
+    assert set(errors) == {"hangs.md", "crashes.md"}, errors
     assert "internal error: KeyError('a bug deep in a library')" in errors["crashes.md"]
     assert "took longer than 3 s (limits.parse_timeout)" in errors["hangs.md"]
-    assert "nested too deeply" in errors["recursion.md"]
     assert "Traceback" not in "".join(errors.values())
 
 
@@ -252,14 +269,9 @@ def _quiet(func, text: str) -> None:  # type: ignore[no-untyped-def]
         pass
 
 
-def test_serve_host_check_is_exact_and_idle_connections_are_dropped(
-    project: Path, monkeypatch
-) -> None:
-    from briefing.commands import serve
-
-    monkeypatch.setattr(serve._Handler, "timeout", 0.5)
+def test_serve_host_check_is_exact_and_idle_connections_are_dropped(project: Path) -> None:
     write_brief(project, "a.md", brief())
-    with PreviewServer(project, host="127.0.0.1", port=0) as preview:
+    with PreviewServer(project, host="127.0.0.1", port=0, read_timeout=0.5) as preview:
         port = preview.httpd.server_address[1]
 
         def status(host: str) -> int:

@@ -15,14 +15,16 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import distributed  # a test dependency: fail loudly if it is missing
 import pytest
 
-import briefing.build as build_module
 from briefing.build import build
 from briefing.build.cache import CACHE_NAME
+from briefing.build.job import JobResult, RenderJob
+from briefing.build.workers import run_dask
 from briefing.config import load_config
 
 from .conftest import write_brief
@@ -107,31 +109,29 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):
                 proc.wait()
 
 
-@pytest.fixture
-def remote_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """No local worker pool; the project folder is elsewhere while the cluster renders."""
+class RemoteOnly:
+    """A build ``runner``: the cluster's, with the project folder moved away while the cluster
+    renders (so a job that still read the project's files would fail). ``calls``: how many
+    jobs each build sent."""
 
-    def no_local_pool(*args, **kwargs):
-        raise AssertionError("the local worker pool was used")
+    def __init__(self, scheduler: str, project: Path) -> None:
+        self.scheduler, self.project = scheduler, project
+        self.calls: list[int] = []
 
-    monkeypatch.setattr(build_module, "run_local", no_local_pool)
-    real = build_module.run_dask
-    calls: list[int] = []
-
-    def without_content(jobs, **kwargs):
-        jobs = list(jobs)
-        calls.append(len(jobs))
-        project = tmp_path / "project"
-        hidden = tmp_path / "project-moved-away"
-        project.rename(hidden)
+    def __call__(self, jobs: Iterable[RenderJob]) -> list[JobResult]:
+        made = list(jobs)
+        self.calls.append(len(made))
+        hidden = self.project.with_name("project-moved-away")
+        self.project.rename(hidden)
         try:
-            results = list(real(jobs, **kwargs))
+            return list(run_dask(made, scheduler=self.scheduler, timeout=180))
         finally:
-            hidden.rename(project)
-        yield from results
+            hidden.rename(self.project)
 
-    monkeypatch.setattr(build_module, "run_dask", without_content)
-    return calls
+
+@pytest.fixture
+def remote_only(cluster: str, tmp_path: Path) -> RemoteOnly:
+    return RemoteOnly(cluster, tmp_path / "project")
 
 
 def pdf_pages(path: Path) -> int:
@@ -143,7 +143,7 @@ def pdf_pages(path: Path) -> int:
     )
 
 
-def test_build_through_a_local_cluster(cluster: str, remote_only: list[int], tmp_path: Path):
+def test_build_through_a_local_cluster(cluster: str, remote_only: RemoteOnly, tmp_path: Path):
     root = tmp_path / "project"
     (root / "content").mkdir(parents=True)
     write_brief(root, "a.md", brief_text(1))
@@ -156,10 +156,10 @@ def test_build_through_a_local_cluster(cluster: str, remote_only: list[int], tmp
     out = tmp_path / "out"
     config = load_config(root)
 
-    report = build(config, out_dir=out, scheduler=cluster)
+    report = build(config, out_dir=out, scheduler=cluster, runner=remote_only)
     assert report.ok, [str(r.error) for r in report.results if r.error]
     assert names(report) == editions("a", "chart-brief")
-    assert remote_only == [6]
+    assert remote_only.calls == [6]
     for result in report.results:
         assert result.output.is_file() and pdf_pages(result.output) == result.pages
     # the cache knows the files the remote render loaded, under their names on this machine
@@ -169,15 +169,15 @@ def test_build_through_a_local_cluster(cluster: str, remote_only: list[int], tmp
     assert not [f for f in files if "briefing-job-" in f]
 
     # incremental through the cluster too: nothing; then only the brief whose image changed
-    assert names(build(config, out_dir=out, scheduler=cluster)) == set()
+    assert names(build(config, out_dir=out, scheduler=cluster, runner=remote_only)) == set()
     chart.write_text(CHART.format(w=60), encoding="utf-8")
-    report = build(config, out_dir=out, scheduler=cluster)
+    report = build(config, out_dir=out, scheduler=cluster, runner=remote_only)
     # (the executive edition has no body, so no image)
     assert names(report) == {"chart-brief/full", "chart-brief/public"}
-    assert remote_only == [6, 0, 2]
+    assert remote_only.calls == [6, 0, 2]
     # the logo travels inside the HTML, and the cache knows it: the editions with a cover
     logo.write_text(CHART.format(w=40), encoding="utf-8")
-    report = build(config, out_dir=out, scheduler=cluster)
+    report = build(config, out_dir=out, scheduler=cluster, runner=remote_only)
     assert names(report) == editions("a", "chart-brief", audiences=("full", "public"))
 
 

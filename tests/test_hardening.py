@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from briefing.build import build, gather, workers
+from briefing.build.job import run_job
 from briefing.config import load_config
 from briefing.content.model import validate
 from briefing.content.source import read_source, split_front_matter
@@ -91,7 +93,7 @@ def test_hostile_brief_builds_to_an_error_or_a_safe_pdf(tmp_path, server, name):
             assert literal in html, literal
 
 
-def test_hung_render_is_killed_and_the_rest_of_the_build_goes_on(project, monkeypatch):
+def test_hung_render_is_killed_and_the_rest_of_the_build_goes_on(project):
     write_brief(project, "slow.md", MINIMAL)
     write_brief(project, "fast.md", MINIMAL)
     (project / "briefing.toml").write_text(
@@ -99,17 +101,24 @@ def test_hung_render_is_killed_and_the_rest_of_the_build_goes_on(project, monkey
         "[audiences.public]\nenabled = false\n",
         encoding="utf-8",
     )
-    real = workers.run_job
+    config = load_config(project)
 
-    def hanging(job):
+    def hanging(job):  # what a worker does with each job: "slow" never returns
         if job.name.startswith("slow/"):
             time.sleep(3600)
-        return real(job)
+        return run_job(job)
 
-    monkeypatch.setattr(workers, "run_job", hanging)  # inherited by the forked workers
-    started = time.monotonic()
-    report = build(load_config(project), jobs=1)
-    assert time.monotonic() - started < 60
+    def pool(jobs):  # the build's own pool (its limits), with workers that may hang
+        limits = config.limits
+        return workers.run_local(
+            jobs,
+            processes=1,
+            timeout=limits.render_timeout,
+            memory_mb=limits.worker_memory_mb,
+            render=hanging,
+        )
+
+    report = build(config, jobs=1, runner=pool)
     by_name = {r.name: r for r in report.results}
     assert by_name["slow/full"].status == "failed"
     assert "longer than 4 s" in str(by_name["slow/full"].error)
@@ -147,14 +156,15 @@ def test_unwritable_output_path_is_a_clear_error_without_partial_files(project):
     assert not [p for p in (out / "b").iterdir() if p.name.endswith(".tmp")]
 
 
-def test_corrupt_font_is_an_error_never_a_fallback(project, tmp_path_factory, monkeypatch):
-    from briefing import config as config_module
+def test_corrupt_font_is_an_error_never_a_fallback(project):
+    from briefing.config import builtin_dir
 
-    fonts = tmp_path_factory.mktemp("fonts")
-    for font in (config_module.builtin_dir("fonts")).glob("*.ttf"):
+    fonts = project / "fonts"
+    fonts.mkdir()
+    for font in builtin_dir("fonts").glob("*.ttf"):
         (fonts / font.name).write_bytes(font.read_bytes())
     (fonts / "Amiri-Regular.ttf").write_bytes(b"this is not a font")
-    monkeypatch.setattr(config_module.Config, "fonts_dir", property(lambda self: fonts))
+    (project / "briefing.toml").write_text('[paths]\nfonts = "fonts"\n', encoding="utf-8")
     write_brief(project, "b.md", MINIMAL)
     report = build(load_config(project), jobs=1)
     assert not report.ok
@@ -209,24 +219,44 @@ def test_worker_memory_cap_fails_the_edition_not_the_build(project):
     assert not (project / "dist" / "b" / "full.pdf").exists()
 
 
-def test_full_disk_is_a_clear_error_and_keeps_the_old_pdf(project, monkeypatch):
-    import errno
+#: Builds ``sys.argv[1]`` with its renders done first, then a file-size limit on the process
+#: (every write past 4 KB fails, as on a full disk) while the build publishes.
+_FULL_DISK_BUILD = """
+import resource, signal, sys
+from pathlib import Path
+from briefing.build import build
+from briefing.build.workers import run_local
+from briefing.config import load_config
+from briefing.errors import BriefError
 
-    from briefing.build import publish
+def runner(jobs):
+    results = list(run_local(jobs, processes=1, timeout=180, memory_mb=0))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a refused write, not a killed process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))  # the disk is full from here
+    return results
 
+try:
+    build(load_config(Path(sys.argv[1])), runner=runner)
+except BriefError as exc:
+    print(exc)
+"""
+
+
+def test_full_disk_is_a_clear_error_and_keeps_the_old_pdf(project):
     path = write_brief(project, "b.md", MINIMAL)
     assert build(load_config(project), jobs=1).ok
     pdf = project / "dist" / "b" / "full.pdf"
     good = pdf.read_bytes()
     path.write_text(MINIMAL.replace("نصّ عربي", "نصّ عربي معدَّل"), encoding="utf-8")
-
-    def no_space(fd: int) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr(publish.os, "fsync", no_space)  # the disk fills while writing
     # each PDF fails to publish, then so does the cache: the build stops with a clear error
-    with pytest.raises(BriefError, match="No space left on device"):
-        build(load_config(project), jobs=1)
+    done = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK_BUILD, str(project)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "cannot write output: File too large" in done.stdout
     assert pdf.read_bytes() == good
     assert not [p for p in pdf.parent.iterdir() if p.name.endswith(".tmp")]
 

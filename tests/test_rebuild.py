@@ -1,10 +1,11 @@
 """Incremental builds: exactly which outputs each kind of change rebuilds, byte-identical
 rebuilds, one build at a time per output folder, and a build killed mid-run.
 
-The selection tests run render jobs in the test process (``inproc``): which editions are rebuilt
-is decided by the build and its cache before any job is run, and an in-process renderer keeps
-each build to a fraction of a second. The tests that start ``briefing build`` as a process use
-the real worker pool.
+The selection tests render in the test process (``runner=run_here``, a documented parameter of
+:func:`build`): which editions are rebuilt is decided by the build and its cache before any job
+is run, and an in-process renderer keeps each build to a fraction of a second. The site they
+change is built once per module and restored before each test. The tests that start
+``briefing build`` as a process use the real worker pool.
 """
 
 from __future__ import annotations
@@ -22,11 +23,9 @@ from pathlib import Path
 
 import pytest
 
-import briefing.build as build_module
-from briefing.build import build
+from briefing.build import build, run_here
 from briefing.build.cache import CACHE_NAME
-from briefing.build.job import run_job
-from briefing.config import Config, builtin_dir, load_config
+from briefing.config import builtin_dir, load_config
 
 from .conftest import MINIMAL, write_brief
 
@@ -45,23 +44,34 @@ def names(report, status: str = "built") -> set[str]:
     return {r.name for r in report.results if r.status == status}
 
 
-@pytest.fixture
-def inproc(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Render in this process, one job after the other (see the module docstring)."""
-    monkeypatch.setattr(build_module, "run_local", lambda jobs, **kw: map(run_job, jobs))
-
-
-@pytest.fixture
-def site(project: Path, inproc) -> Path:
-    """A project with briefs a, b, c, built once (9 outputs)."""
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A project with briefs a, b, c, built once for the module (9 outputs), and a pristine
+    copy of it. The cache names absolute paths, so a test gets the site back at its own path
+    (:func:`site`), not a copy elsewhere (which would rebuild everything)."""
+    root = tmp_path_factory.mktemp("site") / "project"
+    (root / "content").mkdir(parents=True)
     for n, slug in enumerate("abc"):
-        write_brief(project, f"{slug}.md", brief_text(n))
-    report = run(project)
+        write_brief(root, f"{slug}.md", brief_text(n))
+    report = run(root)
     assert names(report) == editions("a", "b", "c") and report.ok
-    return project
+    pristine = root.with_name("pristine")
+    shutil.copytree(root, pristine, symlinks=True)  # copy2: same bytes and mtimes
+    return root, pristine
+
+
+@pytest.fixture
+def site(built_site: tuple[Path, Path]) -> Path:
+    """The built site as its first build left it; each test may change it."""
+    root, pristine = built_site
+    shutil.rmtree(root)
+    shutil.copytree(pristine, root, symlinks=True)
+    assert names(run(root)) == set()  # the restored site is up to date
+    return root
 
 
 def run(root: Path, **kwargs):
+    kwargs.setdefault("runner", run_here)
     report = build(load_config(root), out_dir=root / "out", **kwargs)
     assert not report.errors, [str(e) for e in report.errors]
     return report
@@ -154,12 +164,10 @@ def test_config_edits_rebuild_the_audiences_they_affect(site: Path):
     assert {o["audience"] for o in manifest(site)["outputs"]} == {"full", "executive"}
 
 
-def test_replacing_a_font_rebuilds_everything(
-    project: Path, inproc, monkeypatch: pytest.MonkeyPatch
-):
+def test_replacing_a_font_rebuilds_everything(project: Path):
     fonts = project / "fonts"
     shutil.copytree(builtin_dir("fonts"), fonts)
-    monkeypatch.setattr(Config, "fonts_dir", property(lambda self: fonts))
+    (project / "briefing.toml").write_text('[paths]\nfonts = "fonts"\n', encoding="utf-8")
     for n, slug in enumerate("ab"):
         write_brief(project, f"{slug}.md", brief_text(n))
     assert names(run(project)) == editions("a", "b")
@@ -181,7 +189,7 @@ def test_deleting_a_brief_removes_and_reports_its_outputs(site: Path):
 def test_a_broken_brief_keeps_its_previous_outputs(site: Path):
     good = (site / "out" / "b" / "full.pdf").read_bytes()
     write_brief(site, "b.md", "---\ntitle: x\n---\n")  # no date: fails validation
-    report = build(load_config(site), out_dir=site / "out")
+    report = build(load_config(site), out_dir=site / "out", runner=run_here)
     assert len(report.errors) == 1 and names(report) == set()
     assert names(report, "removed") == set()
     assert (site / "out" / "b" / "full.pdf").read_bytes() == good

@@ -1,8 +1,9 @@
 """The long-running loops: ``briefing schedule`` (cron ticks) and ``briefing watch`` (saves).
 
 The in-process tests drive the scheduler with a fake clock (``now``/``sleep`` arguments), so a
-daily schedule runs five ticks in a second, and render in the test process (``inproc``, as in
-test_rebuild.py). The process tests run the real command with a once-a-second cron (croniter's
+daily schedule runs five ticks in a second, and build through the documented ``builder``
+argument: :func:`inline` renders in the test process (as test_rebuild.py does), :class:`Spy`
+records each build. The process tests run the real command with a once-a-second cron (croniter's
 sixth field is seconds) and stop it with real signals.
 """
 
@@ -20,8 +21,7 @@ from pathlib import Path
 
 import pytest
 
-import briefing.build as build_module
-from briefing.build.job import run_job
+from briefing.build import Report, build, run_here
 from briefing.commands.schedule import run_schedule
 from briefing.commands.watch import watch_and_build
 
@@ -31,10 +31,9 @@ from .test_rebuild import brief_text, editions, names
 UTC = dt.UTC
 
 
-@pytest.fixture
-def inproc(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Render in this process, one job after the other (as in test_rebuild.py)."""
-    monkeypatch.setattr(build_module, "run_local", lambda jobs, **kw: map(run_job, jobs))
+def inline(*args, **kwargs) -> Report:
+    """:func:`build`, rendering in this process, one job after the other."""
+    return build(*args, runner=run_here, **kwargs)
 
 
 def save(path: Path, text: str) -> None:
@@ -46,18 +45,16 @@ def save(path: Path, text: str) -> None:
 
 
 class Spy:
-    """Wraps build(): records each report; ``fail_on`` call numbers raise instead."""
+    """A builder that wraps build(): records each report; ``fail_on`` call numbers raise
+    instead."""
 
-    def __init__(
-        self, monkeypatch: pytest.MonkeyPatch, fail_on: set[int] = frozenset(), during=None
-    ) -> None:
-        self.real = build_module.build
+    def __init__(self, fail_on: set[int] = frozenset(), during=None) -> None:
+        self.real = inline
         self.calls = 0
         self.running = 0
         self.reports: list = []
         self.fail_on = fail_on
         self.during = during
-        monkeypatch.setattr(build_module, "build", self)
 
     def __call__(self, *args, **kwargs):
         self.calls += 1
@@ -78,13 +75,11 @@ class Spy:
 # ------------------------------------------------------------------------- schedule
 
 
-def test_scheduler_runs_ticks_and_survives_failing_runs(
-    project: Path, inproc, capsys, monkeypatch: pytest.MonkeyPatch
-):
+def test_scheduler_runs_ticks_and_survives_failing_runs(project: Path, capsys):
     write_brief(project, "a.md", brief_text(1))
     clock = [dt.datetime(2025, 1, 1, 5, 59, 30, tzinfo=UTC)]
     slept: list[float] = []
-    spy = Spy(monkeypatch, fail_on={3})  # the 3rd build() call: run 4
+    spy = Spy(fail_on={3})  # the 3rd build() call: run 4
     toml = project / "briefing.toml"
 
     def sleep(seconds: float) -> None:
@@ -101,7 +96,13 @@ def test_scheduler_runs_ticks_and_survives_failing_runs(
             write_brief(project, "b.md", brief_text(2))
 
     code = run_schedule(
-        project, "0 6 * * *", out_dir=project / "out", now=lambda: clock[0], sleep=sleep, max_runs=5
+        project,
+        "0 6 * * *",
+        out_dir=project / "out",
+        now=lambda: clock[0],
+        sleep=sleep,
+        max_runs=5,
+        builder=spy,
     )
     out, err = capsys.readouterr()
     assert code == 0
@@ -124,9 +125,7 @@ def test_scheduler_runs_ticks_and_survives_failing_runs(
     assert (project / "out" / "b" / "full.pdf").is_file()
 
 
-def test_a_run_longer_than_its_interval_skips_ticks_instead_of_overlapping(
-    project: Path, inproc, capsys, monkeypatch: pytest.MonkeyPatch
-):
+def test_a_run_longer_than_its_interval_skips_ticks_instead_of_overlapping(project: Path, capsys):
     write_brief(project, "a.md", brief_text(1))
     clock = [dt.datetime(2025, 1, 1, 5, 55, tzinfo=UTC)]
 
@@ -136,7 +135,7 @@ def test_a_run_longer_than_its_interval_skips_ticks_instead_of_overlapping(
     def sleep(seconds: float) -> None:
         clock[0] += dt.timedelta(seconds=seconds)
 
-    spy = Spy(monkeypatch, during=slow_build)
+    spy = Spy(during=slow_build)
     assert (
         run_schedule(
             project,
@@ -145,6 +144,7 @@ def test_a_run_longer_than_its_interval_skips_ticks_instead_of_overlapping(
             now=lambda: clock[0],
             sleep=sleep,
             max_runs=3,
+            builder=spy,
         )
         == 0
     )
@@ -265,7 +265,7 @@ def test_scheduler_process_finishes_the_current_run_on_sigint(project: Path, pro
 # ------------------------------------------------------------------------- watch
 
 
-def test_watch_rebuilds_what_changed_and_survives_errors(project: Path, inproc):
+def test_watch_rebuilds_what_changed_and_survives_errors(project: Path):
     out_dir = project / "out"
     write_brief(project, "a.md", brief_text(1))
     builds: queue.Queue = queue.Queue()
@@ -282,6 +282,7 @@ def test_watch_rebuilds_what_changed_and_survives_errors(project: Path, inproc):
                 on_build=builds.put,
                 echo=said.append,
                 error=said.append,
+                builder=inline,
             )
         )
     )

@@ -84,7 +84,6 @@ def _wait_until_watching(preview: PreviewServer, project: Path) -> None:
 def test_live_preview_in_chromium(server: PreviewServer, project: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    started = time.monotonic()
     base = server.url.rstrip("/")
     brief = project / "content" / "demo" / "index.md"
     with sync_playwright() as pw:
@@ -146,7 +145,6 @@ def test_live_preview_in_chromium(server: PreviewServer, project: Path) -> None:
     status, headers, pdf = _get(f"{base}/demo/full.pdf")
     assert status == 200 and headers["Content-Type"] == "application/pdf"
     assert pdf.startswith(b"%PDF")
-    assert time.monotonic() - started < 60
 
 
 def test_serves_only_the_brief_folder_and_fonts(server: PreviewServer) -> None:

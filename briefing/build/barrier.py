@@ -115,19 +115,8 @@ def run_isolated(
             ready = wait([c.conn for c in running], timeout=max(0.0, deadline - time.monotonic()))
             now = time.monotonic()
             for child in list(running):
-                if child.conn in ready:
-                    outcome = _receive(child, path_of, what)
-                elif now - child.started >= timeout:
-                    child.process.kill()
-                    outcome = Outcome(
-                        child.task,
-                        error=BriefError(
-                            path_of(child.task),
-                            f"{what} took longer than {timeout:g} s "
-                            "(limits.parse_timeout); stopped",
-                        ),
-                    )
-                else:
+                outcome = _finished(child, child.conn in ready, now, timeout, path_of, what)
+                if outcome is None:
                     continue
                 outcome.seconds = now - child.started
                 running.remove(child)
@@ -141,6 +130,29 @@ def run_isolated(
         for child in running:
             child.process.kill()
             child.process.join()
+
+
+def _finished(
+    child: _Child,
+    ready: bool,
+    now: float,
+    timeout: float,
+    path_of: Callable[[Any], Path],
+    what: str,
+) -> Outcome[Any, Any] | None:
+    """A child's outcome when it has answered or overrun its time (it is killed); else None."""
+    if ready:
+        return _receive(child, path_of, what)
+    if now - child.started < timeout:
+        return None
+    child.process.kill()
+    return Outcome(
+        child.task,
+        error=BriefError(
+            path_of(child.task),
+            f"{what} took longer than {timeout:g} s (limits.parse_timeout); stopped",
+        ),
+    )
 
 
 def call_isolated(

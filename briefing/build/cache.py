@@ -10,25 +10,33 @@ readable, and never breaks on a config object that cannot be pickled).
 File hashes are memoised by (size, mtime_ns) so a no-op rebuild reads no file twice; a file
 whose stat changed is hashed again, so touching without changing content costs a hash, not a
 render.
+
+Every freshness key is made here (:class:`Keys`, one per build), so what "unchanged" means can
+be read in one place.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from briefing.build.publish import atomic_write
+from briefing.build.paths import CACHE_NAME, inside, relative
+from briefing.config import Config
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = 2
-CACHE_NAME = ".briefing-cache.json"
+__all__ = ["CACHE_NAME", "CACHE_VERSION", "Cache", "FileHashes", "Keys", "digest_json"]
 
 
 @dataclass
@@ -86,7 +94,8 @@ class Cache:
             cache.hashes = FileHashes()
         return cache
 
-    def save(self) -> None:
+    def dumps(self) -> bytes:
+        """The cache as JSON, with the file hashes still in use (the build writes it last)."""
         used = {p for e in self.entries.values() for p in e.get("files", {})}
         files = {p: v for p, v in self.hashes.known.items() if p in used}
         data = {
@@ -96,9 +105,7 @@ class Cache:
             "sources": self.sources,
             "files": files,
         }
-        atomic_write(
-            self.path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode()
-        )
+        return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode()
 
     # -------------------------------------------------------------------------- checks
 
@@ -173,5 +180,143 @@ def _check_shape(data: dict[str, Any]) -> None:
 
 
 def digest_json(value: Any) -> str:
+    """sha256 of a JSON-able value, independent of key order."""
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+# ------------------------------------------------------------------------------ the keys
+
+
+class Keys:
+    """Every freshness key of one build: the edition keys (brief bytes + the config that
+    affects the audience), the plan key (what editions a brief yields, and where), the
+    templates as the loaders resolve them now, and the files each output depends on."""
+
+    def __init__(
+        self,
+        config: Config,
+        out_dir: Path,
+        cache: Cache,
+        environments: dict[str, Environment],
+        *,
+        force: bool,
+    ) -> None:
+        self.config, self.out_dir, self.cache, self.force = config, out_dir, cache, force
+        self.resolvers = {name: _resolver(env, cache) for name, env in environments.items()}
+        self.config_keys = {name: config_key(config, name) for name in config.audiences}
+        self.plan = digest_json(
+            [
+                config.paths.output_name,
+                out_dir.resolve().as_posix(),
+                sorted(self.config_keys.items()),
+            ]
+        )
+
+    def edition(self, digest: str, audience: str) -> str:
+        """The key an edition's output is recorded under."""
+        return digest_json([digest, self.config_keys[audience]])
+
+    def fresh(self, output: Path, digest: str, audience: str) -> bool:
+        """Is the output on disk what a render of this brief (``digest``) would make now?"""
+        rel = relative(output, self.out_dir)
+        return not self.force and self.cache.fresh(
+            rel, self.edition(digest, audience), self.resolvers[audience], output
+        )
+
+    def unchanged(self, path: Path, wanted: Collection[str]) -> list[tuple[str, str]] | None:
+        """The recorded ``(output, audience)`` pairs of a brief whose bytes, plan and
+        ``wanted`` outputs are all unchanged — it need not even be parsed; else None."""
+        record = self.cache.sources.get(relative(path, self.config.root))
+        digest = file_digest(path)
+        if not record or not digest:
+            return None
+        if record.get("digest") != digest or record.get("plan") != self.plan:
+            return None
+        outputs = [(out, aud) for out, aud in record["outputs"] if aud in wanted]
+        if all(
+            inside(self.out_dir, out) is not None and self.fresh(self.out_dir / out, digest, aud)
+            for out, aud in outputs
+        ):
+            return outputs
+        return None
+
+    def templates(self, audience: str, names: Collection[str]) -> dict[str, str]:
+        """``name → path:sha256`` of the templates an edition's render used."""
+        return {n: self.resolvers[audience](n) or "" for n in names}
+
+    def files(self, source: Path, served: Collection[str], logos: Collection[Path]) -> list[str]:
+        """Every file an output depends on: its brief, what the render loaded, the fonts and
+        the logos its HTML shows."""
+        return [
+            source.resolve().as_posix(),
+            *served,
+            *font_files(self.config),
+            *(p.as_posix() for p in logos),
+        ]
+
+
+def _resolver(env: Environment, cache: Cache) -> Callable[[str], str | None]:
+    memo: dict[str, str | None] = {}
+
+    def resolve(name: str) -> str | None:
+        if name not in memo:
+            filename = env.loader.resolve(env, name)  # type: ignore[union-attr]
+            memo[name] = None if filename is None else f"{filename}:{cache.hashes.digest(filename)}"
+        return memo[name]
+
+    return resolve
+
+
+def config_key(config: Config, audience: str) -> str:
+    """What in the config changes an edition: its audience, branding, limits and PDF options."""
+    data = config.model_dump(mode="json", exclude={"audiences", "root"})
+    data["audience"] = config.audiences[audience].model_dump(mode="json")
+    data["audience_name"] = audience
+    data.pop("paths", None)
+    # how the build runs, not what it makes: tuning these must not rebuild every output
+    data["build"].pop("jobs", None)
+    data["limits"].pop("render_timeout", None)
+    data["limits"].pop("worker_memory_mb", None)
+    return digest_json(data)
+
+
+def font_files(config: Config) -> list[str]:
+    """Every edition depends on the fonts folder. Not left to ``served``: a worker's one
+    FontConfiguration fetches each font once, so only its first document reports them."""
+    try:
+        return sorted(
+            p.resolve().as_posix()
+            for p in config.fonts_dir.iterdir()
+            if p.suffix.lower() in {".ttf", ".otf", ".woff", ".woff2"}
+        )
+    except OSError:
+        return []
+
+
+def logos_shown(html: str, config: Config) -> list[Path]:
+    """The configured logo files this edition's HTML shows (absolute, resolved)."""
+    return [p for p in config.logo_files() if p.as_uri() in html]
+
+
+def file_digest(path: Path) -> str | None:
+    """sha256 of a file's bytes; None when it cannot be read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def stamp() -> str:
+    """The versions a cache is only valid for: briefing, WeasyPrint, the cache format."""
+    # metadata, not `import weasyprint`: a no-op rebuild should not pay a second for the import
+    weasyprint = importlib.metadata.version("weasyprint")
+    return f"briefing {version()}; weasyprint {weasyprint}; cache {CACHE_VERSION}"
+
+
+def version() -> str:
+    """This package's version."""
+    try:
+        return importlib.metadata.version("briefing")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
+        return "0+unknown"

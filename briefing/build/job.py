@@ -4,7 +4,9 @@ Everything a render needs travels in :class:`RenderJob` (the HTML, the folder it
 resolve against, the limits), and everything it produces comes back in :class:`JobResult`, so
 the same function runs in this process, in a local worker process, or on a Dask worker on
 another machine. For a remote worker the brief's own files travel inside the job
-(:attr:`RenderJob.bundle`); fonts come from the worker's installed package.
+(:attr:`RenderJob.bundle`, see :mod:`briefing.build.bundle`); fonts come from the worker's
+installed package. :func:`make_job` is the one way the build (and the preview) describe an
+edition as a job.
 """
 
 from __future__ import annotations
@@ -12,34 +14,50 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from briefing.config import Config, builtin_dir
+from briefing.build.bundle import embed, pack, unpack
+from briefing.build.cache import logos_shown
+from briefing.build.editions import Edition
+from briefing.config import Build, Config, Limits, builtin_dir
 from briefing.errors import BriefError
+from briefing.render import visible_blocks
+
+if TYPE_CHECKING:
+    from briefing.pdf.renderer import PdfRenderer
+
+# The defaults of a job are the config's (a job made by hand, as the reader tests do, renders
+# like a build with the default config).
+_LIMITS, _BUILD = Limits(), Build()
 
 
 @dataclass(frozen=True)
 class RenderJob:
+    """Everything one render needs; plain data, so it pickles to a worker or another machine."""
+
     name: str  # "slug/audience"
     source: str  # the brief's path, for messages
     html: str
     folder: str  # the brief's folder (base URL for relative references)
     roots: tuple[str, ...]  # folders the document may load files from
     fonts_dir: str
-    pdf_variant: str = "pdf/ua-1"
+    pdf_variant: str = _BUILD.pdf_variant
     allow_remote: tuple[str, ...] = ()
-    max_resource_bytes: int = 20_000_000
-    max_image_pixels: int = 40_000_000
+    max_resource_bytes: int = _LIMITS.max_resource_bytes
+    max_image_pixels: int = _LIMITS.max_image_pixels
     max_pages: int | None = None
     # (section, text) blocks the PDF must give back; the text-layer check runs when set
     expected: tuple[tuple[str, str], ...] | None = None
-    min_fidelity: float = 0.99
+    min_fidelity: float = _BUILD.min_fidelity
     bundle: dict[str, bytes] | None = field(default=None, repr=False)  # folder files, remote runs
 
 
 @dataclass
 class JobResult:
+    """What one render made (the PDF and its facts), or the brief's error."""
+
     name: str
     pdf: bytes | None = field(default=None, repr=False)
     pages: int | None = None
@@ -61,7 +79,7 @@ class JobResult:
         return hashlib.sha256(self.pdf).hexdigest() if self.pdf is not None else None
 
 
-_RENDERERS: dict[tuple, object] = {}
+_RENDERERS: dict[tuple[str, str], PdfRenderer] = {}
 
 
 def run_job(job: RenderJob) -> JobResult:
@@ -71,7 +89,7 @@ def run_job(job: RenderJob) -> JobResult:
     try:
         if job.bundle is not None:
             with tempfile.TemporaryDirectory(prefix="briefing-job-") as tmp:
-                _render(_unbundle(job, Path(tmp)), result)
+                _render_unpacked(job, Path(tmp), result)
         else:
             _render(job, result)
     except BriefError as exc:
@@ -93,7 +111,7 @@ def _render(job: RenderJob, result: JobResult) -> None:
     Image.MAX_IMAGE_PIXELS = job.max_image_pixels
     warnings.simplefilter("error", Image.DecompressionBombWarning)
 
-    rendered = renderer_for(job).render(job)  # type: ignore[attr-defined]
+    rendered = renderer_for(job).render(job)
     if job.max_pages is not None and rendered.pages > job.max_pages:
         raise BriefError(
             job.source,
@@ -116,7 +134,7 @@ def _render(job: RenderJob, result: JobResult) -> None:
         )
 
 
-def renderer_for(job: RenderJob) -> object:
+def renderer_for(job: RenderJob) -> PdfRenderer:
     """One renderer (and FontConfiguration) per process and settings. Called ahead in a
     process that forks a child per render (the preview), so every child inherits it warm."""
     from briefing.pdf.renderer import PdfRenderer
@@ -128,38 +146,70 @@ def renderer_for(job: RenderJob) -> object:
     return renderer
 
 
-def _unbundle(job: RenderJob, tmp: Path) -> RenderJob:
-    """Recreate the brief's folder from the bundle; fonts are this machine's installed ones."""
-    folder = tmp / "brief"
-    for rel, data in (job.bundle or {}).items():
-        target = (folder / rel).resolve()
-        if not target.is_relative_to(folder.resolve()):
-            raise BriefError(job.source, f"bundle entry escapes the brief folder: {rel}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    folder.mkdir(exist_ok=True)
+def _render_unpacked(job: RenderJob, tmp: Path, result: JobResult) -> None:
+    """Render a job that carries its folder (a remote run): the folder is recreated in ``tmp``
+    and the files the render loaded are reported under their names on the submitting machine
+    (its build cache hashes them there), not under this worker's temporary folder."""
+    folder = unpack(job.bundle or {}, tmp / "brief", job.source)
     fonts = builtin_dir("fonts")
     html = job.html.replace(Path(job.fonts_dir).resolve().as_uri(), fonts.resolve().as_uri())
     html = html.replace(Path(job.folder).resolve().as_uri(), folder.resolve().as_uri())
-    return RenderJob(
-        **{
-            **job.__dict__,
-            "html": html,
-            "folder": str(folder),
-            "roots": (str(fonts), str(folder)),
-            "fonts_dir": str(fonts),
-            "bundle": None,
-        }
+    here = replace(
+        job,
+        html=html,
+        folder=str(folder),
+        roots=(str(fonts), str(folder)),
+        fonts_dir=str(fonts),
+        bundle=None,
     )
+    homes = [(folder, Path(job.folder)), (fonts, Path(job.fonts_dir))]
+
+    def home(path: str) -> str:
+        for local, original in homes:
+            if Path(path).is_relative_to(local):
+                return (original / Path(path).relative_to(local)).as_posix()
+        return path
+
+    try:
+        _render(here, result)
+    except BriefError as exc:
+        if exc.path is not None:
+            raise BriefError(home(str(exc.path)), exc.message, exc.line) from exc
+        raise
+    finally:
+        result.served = tuple(sorted({home(p) for p in result.served}))
 
 
-def bundle_folder(folder: Path, limit: int) -> dict[str, bytes]:
-    """The files of a brief's own folder, for a job that runs on another machine."""
-    files: dict[str, bytes] = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and not path.is_symlink() and path.stat().st_size <= limit:
-            files[path.relative_to(folder).as_posix()] = path.read_bytes()
-    return files
+def make_job(
+    edition: Edition,
+    html: str,
+    config: Config,
+    *,
+    remote: bool,
+    expected: tuple[tuple[str, str], ...] = (),
+) -> RenderJob:
+    """The render job of one edition's HTML. ``remote``: for another machine, which cannot
+    read the project's files — the brief's folder travels in the job, logos inside the HTML."""
+    brief = edition.brief
+    own = brief.source.own_folder
+    if remote:
+        html = embed(html, logos_shown(html, config))
+    return RenderJob(
+        name=edition.name,
+        source=str(brief.source.path),
+        html=html,
+        folder=str(brief.source.folder),
+        roots=job_roots(config, own),
+        fonts_dir=str(config.fonts_dir),
+        pdf_variant=config.build.pdf_variant,
+        allow_remote=tuple(config.security.allow_remote),
+        max_resource_bytes=config.limits.max_resource_bytes,
+        max_image_pixels=config.limits.max_image_pixels,
+        max_pages=config.audiences[edition.audience].max_pages,
+        expected=(expected or tuple(visible_blocks(html))) if config.build.text_check else None,
+        min_fidelity=config.build.min_fidelity,
+        bundle=(pack(own, config.limits.max_resource_bytes) if own else {}) if remote else None,
+    )
 
 
 def job_roots(config: Config, own_folder: Path | None) -> tuple[str, ...]:
@@ -168,8 +218,5 @@ def job_roots(config: Config, own_folder: Path | None) -> tuple[str, ...]:
     roots = [config.fonts_dir, builtin_dir("templates"), config.root / config.paths.templates]
     if own_folder is not None:
         roots.append(own_folder)
-    logos = [config.branding.logo] + [
-        a.branding.logo for a in config.audiences.values() if a.branding and a.branding.logo
-    ]
-    roots += [config.root / logo for logo in logos if logo]
+    roots += config.logo_files()
     return tuple(str(r) for r in roots if r.exists())

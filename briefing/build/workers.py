@@ -20,16 +20,19 @@ import os
 import resource
 import signal
 import sys
-import tempfile
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from pathlib import Path
 
-from briefing.build.job import JobResult, RenderJob, _unbundle, run_job
+from briefing.build.job import JobResult, RenderJob, run_job
 from briefing.errors import BriefError
+
+#: What renders one job (in a worker): :func:`briefing.build.job.run_job`.
+Render = Callable[[RenderJob], JobResult]
+#: Where a build's render jobs run: jobs in, results out as each finishes (any order).
+Runner = Callable[[Iterable[RenderJob]], Iterable[JobResult]]
 
 
 @dataclass
@@ -45,6 +48,7 @@ def _serve(
     memory_mb: int,
     parent_end: Connection | None = None,
     parent_pid: int | None = None,
+    render: Render = run_job,
 ) -> None:
     """Worker main loop: receive a job, send back its result, until told to stop."""
     if parent_end is not None:
@@ -68,7 +72,7 @@ def _serve(
         if job is None:
             return
         try:
-            result = run_job(job)
+            result = render(job)
         except Exception as exc:  # a bug, not a content error: report it, keep the worker
             if memory_mb and _out_of_memory(exc):
                 result = JobResult(
@@ -113,74 +117,119 @@ def _out_of_memory(exc: BaseException) -> bool:
     return "failed to map segment" in str(exc) or "Cannot allocate memory" in str(exc)
 
 
+def run_here(jobs: Iterable[RenderJob]) -> Iterator[JobResult]:
+    """A :data:`Runner` that renders each job in this process, one after the other, with no
+    time or memory bound: for an embedding that is itself a worker, and for tests of what a
+    build decides (which editions it renders), where forking workers only costs time."""
+    return map(run_job, jobs)
+
+
 def run_local(
-    jobs: Iterable[RenderJob], *, processes: int, timeout: float, memory_mb: int
+    jobs: Iterable[RenderJob],
+    *,
+    processes: int,
+    timeout: float,
+    memory_mb: int,
+    render: Render = run_job,
 ) -> Iterator[JobResult]:
-    """Run jobs on ``processes`` worker processes; yield results as each finishes."""
+    """Run jobs on ``processes`` worker processes; yield results as each finishes.
+
+    ``render`` is what a worker does with a job (:func:`~briefing.build.job.run_job`); another
+    function is for checking the pool itself, e.g. that a job which never returns is stopped.
+    """
     pending = list(jobs)
     pending.reverse()  # pop() from the end keeps the submitted order
     if not pending:
         return
-    ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
-    if ctx.get_start_method() == "fork":
-        preload()
-    workers: list[_Worker] = []
+    pool = _Pool(pending, timeout=timeout, memory_mb=memory_mb, render=render)
+    try:
+        for _ in range(max(1, min(processes, len(pending)))):
+            pool.feed(pool.start())
+        yield from pool.results()
+    finally:
+        pool.close()
 
-    def start() -> _Worker:
-        parent, child = ctx.Pipe()
-        process = ctx.Process(
-            target=_serve, args=(child, memory_mb, parent, os.getpid()), daemon=True
+
+class _Pool:
+    """The worker processes of one :func:`run_local` call, fed from ``pending``."""
+
+    def __init__(
+        self, pending: list[RenderJob], *, timeout: float, memory_mb: int, render: Render
+    ) -> None:
+        self.pending, self.timeout, self.memory_mb = pending, timeout, memory_mb
+        self.render = render
+        self.ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
+        if self.ctx.get_start_method() == "fork":
+            preload()
+        self.workers: list[_Worker] = []
+
+    def start(self) -> _Worker:
+        parent, child = self.ctx.Pipe()
+        process = self.ctx.Process(  # type: ignore[attr-defined]
+            target=_serve,
+            args=(child, self.memory_mb, parent, os.getpid(), self.render),
+            daemon=True,
         )
         process.start()
         child.close()
-        return _Worker(process, parent)
+        worker = _Worker(process, parent)
+        self.workers.append(worker)
+        return worker
 
-    def feed(worker: _Worker) -> None:
-        if pending:
-            worker.job = pending.pop()
+    def feed(self, worker: _Worker) -> None:
+        if self.pending:
+            worker.job = self.pending.pop()
             worker.started = time.monotonic()
             worker.conn.send(worker.job)
         else:
             worker.job = None
 
-    try:
-        for _ in range(max(1, min(processes, len(pending)))):
-            worker = start()
-            workers.append(worker)
-            feed(worker)
-        while any(w.job is not None for w in workers):
-            busy = [w for w in workers if w.job is not None]
-            deadline = min(w.started + timeout for w in busy)
+    def results(self) -> Iterator[JobResult]:
+        """Each result as it comes; a worker over its time is killed and replaced."""
+        while busy := [w for w in self.workers if w.job is not None]:
+            deadline = min(w.started + self.timeout for w in busy)
             ready = wait([w.conn for w in busy], timeout=max(0.0, deadline - time.monotonic()))
             now = time.monotonic()
             for worker in busy:
-                job = worker.job
-                assert job is not None
                 if worker.conn in ready:
-                    try:
-                        result = worker.conn.recv()
-                    except (EOFError, OSError):
-                        result = _died(worker, job)
-                        _replace(workers, worker, start)
-                        worker = workers[-1]
-                    feed(worker)  # before yielding: the worker renders while we publish
-                    yield result
-                elif now - worker.started >= timeout:
-                    worker.process.kill()
-                    worker.process.join()
-                    _replace(workers, worker, start)
-                    feed(workers[-1])
-                    yield JobResult(
-                        job.name,
-                        error=f"render took longer than {timeout:g} s; the worker was stopped",
-                        error_path=job.source,
-                        seconds=now - worker.started,
-                    )
-    finally:
-        for worker in workers:
+                    yield self._receive(worker)
+                elif now - worker.started >= self.timeout:
+                    yield self._kill(worker, now)
+
+    def _receive(self, worker: _Worker) -> JobResult:
+        job = worker.job
+        assert job is not None
+        try:
+            result = worker.conn.recv()
+        except (EOFError, OSError):
+            result = _died(worker, job)
+            worker = self._replace(worker)
+        self.feed(worker)  # before the caller publishes: the worker renders meanwhile
+        return result
+
+    def _kill(self, worker: _Worker, now: float) -> JobResult:
+        job = worker.job
+        assert job is not None
+        worker.process.kill()
+        worker.process.join()
+        self.feed(self._replace(worker))
+        return JobResult(
+            job.name,
+            error=f"render took longer than {self.timeout:g} s; the worker was stopped",
+            error_path=job.source,
+            seconds=now - worker.started,
+        )
+
+    def _replace(self, dead: _Worker) -> _Worker:
+        self.workers.remove(dead)
+        dead.conn.close()
+        return self.start()
+
+    def close(self) -> None:
+        for worker in self.workers:
             with contextlib.suppress(OSError):
                 worker.conn.send(None)
-        for worker in workers:
+        for worker in self.workers:
             worker.process.join(timeout=5)
             if worker.process.is_alive():
                 worker.process.kill()
@@ -215,14 +264,9 @@ def _died(worker: _Worker, job: RenderJob) -> JobResult:
     )
 
 
-def _replace(workers: list[_Worker], dead: _Worker, start) -> None:
-    workers.remove(dead)
-    dead.conn.close()
-    workers.append(start())
-
-
 def run_dask(jobs: Iterable[RenderJob], *, scheduler: str, timeout: float) -> Iterator[JobResult]:
-    """Run jobs on a Dask distributed cluster; inputs and PDF bytes travel through Dask."""
+    """Run jobs on a Dask distributed cluster; inputs and PDF bytes travel through Dask (a
+    remote job carries its brief's folder: :func:`briefing.build.job.run_job` unpacks it)."""
     try:
         from distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - optional dependency
@@ -232,7 +276,7 @@ def run_dask(jobs: Iterable[RenderJob], *, scheduler: str, timeout: float) -> It
     except (OSError, TimeoutError) as exc:
         raise BriefError(None, f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     with client:
-        futures = {client.submit(run_remote, job, pure=False): job for job in jobs}
+        futures = {client.submit(run_job, job, pure=False): job for job in jobs}
         for future in as_completed(futures):
             job = futures[future]
             try:
@@ -241,26 +285,3 @@ def run_dask(jobs: Iterable[RenderJob], *, scheduler: str, timeout: float) -> It
                 yield JobResult(
                     job.name, error=f"remote render failed: {exc}", error_path=job.source
                 )
-
-
-def run_remote(job: RenderJob) -> JobResult:
-    """:func:`run_job` on another machine: the brief's folder is recreated from the job's
-    bundle, and the files the render loaded are reported under their names on the submitting
-    machine (its build cache hashes them there), not under this worker's temporary folder."""
-    if job.bundle is None:
-        return run_job(job)
-    with tempfile.TemporaryDirectory(prefix="briefing-job-") as tmp:
-        here = _unbundle(job, Path(tmp))
-        result = run_job(here)
-    homes = [(Path(here.folder), Path(job.folder)), (Path(here.fonts_dir), Path(job.fonts_dir))]
-
-    def home(path: str) -> str:
-        for local, original in homes:
-            if Path(path).is_relative_to(local):
-                return (original / Path(path).relative_to(local)).as_posix()
-        return path
-
-    result.served = tuple(sorted({home(p) for p in result.served}))
-    if result.error_path is not None:
-        result.error_path = home(result.error_path)
-    return result

@@ -9,12 +9,16 @@ import sys
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from briefing.build import Report, Result, build
 from briefing.config import Config
 from briefing.errors import BriefError, printable
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def plural(count: int, noun: str) -> str:
@@ -23,6 +27,7 @@ def plural(count: int, noun: str) -> str:
 
 
 def describe(result: Result) -> str:
+    """One output's line: ``built dist/x/full.pdf (3 pages, text 100.0%, 1.2s)``."""
     if result.status == "failed":
         return str(result.error)
     if result.status == "removed":
@@ -34,6 +39,7 @@ def describe(result: Result) -> str:
 
 
 def summary_line(report: Report) -> str:
+    """The last line of every build."""
     return (
         f"{report.count('built')} built, {report.count('skipped')} skipped, "
         f"{report.count('removed')} removed, {report.failed} failed "
@@ -41,7 +47,8 @@ def summary_line(report: Report) -> str:
     )
 
 
-def summary_json(report: Report) -> dict:
+def summary_json(report: Report) -> dict[str, object]:
+    """``--json``: the counts and every output, for scripts."""
     return {
         "built": report.count("built"),
         "skipped": report.count("skipped"),
@@ -111,7 +118,7 @@ def run_build(
 
 
 @contextmanager
-def _log_above(console) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def _log_above(console: Console) -> Iterator[None]:
     """While the bar is shown, log records are printed by its console, above the bar: the
     logging handler's stream is the real stderr, and writing there would land in the bar's
     line."""

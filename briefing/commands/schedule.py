@@ -25,11 +25,17 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from briefing.commands.watch import build_once
+from briefing.build import build
+from briefing.commands.rebuild import Builder, build_once
+
+if TYPE_CHECKING:
+    from croniter import croniter
 
 
 def _local_now() -> dt.datetime:
@@ -79,12 +85,14 @@ def run_schedule(
     sleep: Callable[[float], None] | None = None,
     max_runs: int | None = None,
     jobs: int | None = None,
+    builder: Builder = build,
 ) -> int:
     """Run the build at every tick of ``cron`` until SIGTERM/SIGINT (or ``max_runs`` runs).
 
     ``now()`` must return an aware datetime (default: local time); ``sleep(seconds)`` waits
-    (default: an interruptible sleep). Returns the exit code: 0 after a clean stop, 2 for an
-    invalid cron expression, 130 when a second signal aborted a run.
+    (default: an interruptible sleep); ``builder`` runs each build (see
+    :data:`briefing.commands.rebuild.Builder`). Returns the exit code: 0 after a clean stop, 2
+    for an invalid cron expression, 130 when a second signal aborted a run.
     """
     from croniter import croniter
 
@@ -97,59 +105,81 @@ def run_schedule(
         return 2
     clock = now or _local_now
     stop = _Stop()
-    wait = sleep or stop.sleep
-
-    def log(message: str, *, err: bool = False) -> None:
-        for line in message.splitlines() or [""]:
-            click.echo(f"{clock().isoformat(timespec='seconds')} {line}", err=err)
-
+    loop = _Loop(clock, stop, sleep or stop.sleep, root, out_dir, jobs, builder)
     ticks = croniter(cron, clock())
     runs = 0
     stop.install()
     try:
-        log(f"scheduler started: cron {cron!r}, project {root.resolve()}")
+        loop.log(f"scheduler started: cron {cron!r}, project {root.resolve()}")
         next_tick: dt.datetime = ticks.get_next(dt.datetime)
         while not stop.requested and (max_runs is None or runs < max_runs):
-            log(f"next run at {next_tick.isoformat(timespec='seconds')}")
-            while not stop.requested:
-                left = (next_tick - clock()).total_seconds()
-                if left <= 0:
-                    break
-                wait(left)
-            if stop.requested:
+            loop.log(f"next run at {next_tick.isoformat(timespec='seconds')}")
+            if not loop.wait_until(next_tick):
                 break
             runs += 1
-            log(f"run {runs} started")
-            stop.building = True
-            prefix = f"run {runs}: "
-            try:
-                _, report = build_once(
-                    root,
-                    out_dir,
-                    jobs=jobs,
-                    echo=lambda m, p=prefix: log(p + m),
-                    error=lambda m, p=prefix: log(p + m, err=True),
-                )
-            finally:
-                stop.building = False
-            outcome = "ok" if report is not None and report.ok else "FAILED"
-            log(f"run {runs} finished: {outcome}")
+            loop.run(runs)
             next_tick, missed = _after(ticks, clock())
             if missed:
-                log(
+                loop.log(
                     f"run {runs} outlasted its interval: skipped {missed} tick"
                     f"{'s' if missed > 1 else ''}"
                 )
-        log("scheduler stopped" + (" (signal)" if stop.requested else ""))
+        loop.log("scheduler stopped" + (" (signal)" if stop.requested else ""))
         return 0
     except KeyboardInterrupt:
-        log("run aborted by a second signal; scheduler stopped", err=True)
+        loop.log("run aborted by a second signal; scheduler stopped", err=True)
         return 130
     finally:
         stop.restore()
 
 
-def _after(ticks, now: dt.datetime) -> tuple[dt.datetime, int]:
+@dataclass
+class _Loop:
+    """What each tick of one scheduler needs: its clock, stop signal, sleep and build."""
+
+    clock: Callable[[], dt.datetime]
+    stop: _Stop
+    sleep: Callable[[float], None]
+    root: Path
+    out_dir: Path | None
+    jobs: int | None
+    builder: Builder
+
+    def log(self, message: str, *, err: bool = False) -> None:
+        """Each line stamped with the (scheduler's) time."""
+        for line in message.splitlines() or [""]:
+            click.echo(f"{self.clock().isoformat(timespec='seconds')} {line}", err=err)
+
+    def wait_until(self, tick: dt.datetime) -> bool:
+        """Sleep until ``tick``; False when a stop was requested first."""
+        while not self.stop.requested:
+            left = (tick - self.clock()).total_seconds()
+            if left <= 0:
+                return True
+            self.sleep(left)
+        return False
+
+    def run(self, number: int) -> None:
+        """One build, its lines prefixed with the run's number."""
+        prefix = f"run {number}: "
+        self.log(f"run {number} started")
+        self.stop.building = True
+        try:
+            _, report = build_once(
+                self.root,
+                self.out_dir,
+                jobs=self.jobs,
+                echo=lambda message: self.log(prefix + message),
+                error=lambda message: self.log(prefix + message, err=True),
+                builder=self.builder,
+            )
+        finally:
+            self.stop.building = False
+        outcome = "ok" if report is not None and report.ok else "FAILED"
+        self.log(f"run {number} finished: {outcome}")
+
+
+def _after(ticks: croniter, now: dt.datetime) -> tuple[dt.datetime, int]:
     """The schedule's first tick after ``now``, and how many ticks were missed before it."""
     tick = ticks.get_next(dt.datetime)
     missed = 0

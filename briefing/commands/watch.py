@@ -15,69 +15,15 @@ from __future__ import annotations
 
 import re
 import threading
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-import click
-
+from briefing.build import Report, build
+from briefing.build.paths import relative
+from briefing.commands.rebuild import Builder, Echo, build_once, err, out
+from briefing.commands.watching import changes as watch_changes
 from briefing.config import CONFIG_NAME, Config, load_config
 from briefing.errors import BriefError, printable
-
-Echo = Callable[[str], None]
-
-
-def _out(message: str) -> None:
-    click.echo(message)
-
-
-def _err(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def build_once(
-    root: Path,
-    out_dir: Path | None,
-    *,
-    echo: Echo = _out,
-    error: Echo = _err,
-    jobs: int | None = None,
-):
-    """Load the config afresh and run one incremental build; never raises for a failed run.
-
-    Returns ``(config, report)``; either is None when the config (or the build) could not be
-    used. Each built, removed or failed output is printed as it finishes, then the summary line.
-    """
-    from briefing import build as build_module  # looked up at call time: tests replace build
-    from briefing.commands.progress import describe, summary_line
-
-    try:
-        config = load_config(root)
-    except BriefError as exc:
-        error(f"config error, not building: {exc}")
-        return None, None
-    except OSError as exc:
-        error(f"config error, not building: cannot read {root / CONFIG_NAME}: {exc}")
-        return None, None
-
-    def line(result) -> None:
-        if result.status == "failed":
-            error(describe(result))
-        elif result.status != "skipped":
-            echo(describe(result))
-
-    try:
-        report = build_module.build(config, out_dir=out_dir, jobs=jobs, on_result=line)
-    except BriefError as exc:
-        error(f"build failed: {exc}")
-        return config, None
-    except Exception as exc:  # a bug: report it loudly, but a long-running loop goes on
-        error(f"build crashed: {exc!r}\n{traceback.format_exc().rstrip()}")
-        return config, None
-    for problem in report.errors:
-        error(str(problem))
-    echo(summary_line(report))
-    return config, report
 
 
 class ChangeFilter:
@@ -94,7 +40,7 @@ class ChangeFilter:
             self.outputs = ((out_dir or root / "dist").resolve(),)
         else:
             inputs = [config.content_dir, root / config.paths.templates]
-            inputs += [root / logo for logo in _logos(config)]
+            inputs += config.logo_files()
             self.inputs = tuple(p.resolve() for p in inputs)
             self.outputs = ((out_dir or config.output_dir).resolve(),)
         self.paths = [root]  # watched recursively; the content folder too when outside root
@@ -132,13 +78,6 @@ def is_scratch_file(name: str) -> bool:
     return bool(_SCRATCH.search(name))
 
 
-def _logos(config: Config) -> list[str]:
-    logos = [config.branding.logo] + [
-        a.branding.logo for a in config.audiences.values() if a.branding is not None
-    ]
-    return [logo for logo in logos if logo]
-
-
 def watch_and_build(
     root: Path,
     *,
@@ -146,17 +85,17 @@ def watch_and_build(
     stop_event: threading.Event | None = None,
     debounce: int = 400,
     jobs: int | None = None,
-    on_build: Callable[[object], None] | None = None,
-    echo: Echo = _out,
-    error: Echo = _err,
+    on_build: Callable[[Report | None], None] | None = None,
+    echo: Echo = out,
+    error: Echo = err,
+    builder: Builder = build,
 ) -> int:
     """Build once, then rebuild on every save until interrupted; returns the exit code (0).
 
     ``stop_event`` ends the loop from another thread; ``on_build(report_or_None)`` is called
-    after each build (for tests, or to embed the watcher).
+    after each build and ``builder`` runs it (see :data:`briefing.commands.rebuild.Builder`),
+    for tests or to embed the watcher.
     """
-    import watchfiles
-
     stop = stop_event or threading.Event()
     try:
         config: Config | None = load_config(root)
@@ -168,22 +107,23 @@ def watch_and_build(
         pending = True  # build once the watcher is running, so no save is ever missed
         while not stop.is_set():
             # yield_on_timeout: the first (empty) batch says the watcher is running
-            for changes in watchfiles.watch(
+            for changes in watch_changes(
                 *accept.paths,
+                stop=stop,
                 watch_filter=accept,
                 debounce=debounce,
-                stop_event=stop,
-                raise_interrupt=False,
+                tick_ms=_TICK_MS,
                 yield_on_timeout=True,
-                rust_timeout=_TICK_MS,
             ):
                 if not changes and not pending:
                     continue
                 if changes:
-                    names = sorted({printable(_show(Path(p), root)) for _, p in changes})
+                    names = sorted({printable(relative(Path(p), root)) for _, p in changes})
                     echo(f"changed: {', '.join(names)}")
                 pending = False
-                config, report = build_once(root, out_dir, echo=echo, error=error, jobs=jobs)
+                config, report = build_once(
+                    root, out_dir, echo=echo, error=error, jobs=jobs, builder=builder
+                )
                 if on_build:
                     on_build(report)
                 new = ChangeFilter(root, config, out_dir)
@@ -200,10 +140,3 @@ def watch_and_build(
 
 
 _TICK_MS = 200
-
-
-def _show(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)

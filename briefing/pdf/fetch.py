@@ -314,31 +314,34 @@ class SandboxFetcher(URLFetcher):
             except Exception as exception:
                 self._refuse(url, f"fetch failed: {exception}")
             try:
-                encoding = response.headers.get("Content-Encoding", "identity").lower()
-                if encoding not in ("identity", ""):
-                    self._refuse(url, f"compressed response ({encoding}) refused")
-                length = response.headers.get("Content-Length")
-                if length and length.isdigit() and int(length) > self.max_bytes:
-                    self._refuse(url, f"larger than {self.max_bytes} bytes")
-                chunks, size = [], 0
-                while size <= self.max_bytes:
-                    if time.monotonic() > deadline:
-                        self._refuse(url, "download too slow")
-                    chunk = response.read(min(_CHUNK, self.max_bytes + 1 - size))
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                    size += len(chunk)
-                if size > self.max_bytes:
-                    self._refuse(url, f"larger than {self.max_bytes} bytes")
-                headers = {
-                    "Content-Type": response.headers.get("Content-Type", "application/octet-stream")
-                }
+                chunks, headers = self._read_body(url, response, deadline)
             finally:
                 response.close()
             self._served(current)
-            return URLFetcherResponse(current, b"".join(chunks), headers)
+            return URLFetcherResponse(current, chunks, headers)
         self._refuse(url, "too many redirects")
+
+    def _read_body(self, url: str, response, deadline: float) -> tuple[bytes, dict[str, str]]:
+        """A remote response's bytes, refused when compressed, too large or too slow."""
+        encoding = response.headers.get("Content-Encoding", "identity").lower()
+        if encoding not in ("identity", ""):
+            self._refuse(url, f"compressed response ({encoding}) refused")
+        length = response.headers.get("Content-Length")
+        if length and length.isdigit() and int(length) > self.max_bytes:
+            self._refuse(url, f"larger than {self.max_bytes} bytes")
+        chunks, size = [], 0
+        while size <= self.max_bytes:
+            if time.monotonic() > deadline:
+                self._refuse(url, "download too slow")
+            chunk = response.read(min(_CHUNK, self.max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > self.max_bytes:
+            self._refuse(url, f"larger than {self.max_bytes} bytes")
+        headers = {"Content-Type": response.headers.get("Content-Type", "application/octet-stream")}
+        return b"".join(chunks), headers
 
     def _check_image(self, url: str, data: bytes, content_type: str) -> str:
         """An image is judged by its bytes, not by its name or declared type: a raster type

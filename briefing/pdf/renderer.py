@@ -14,9 +14,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from briefing.build.job import RenderJob
 from briefing.errors import BriefError
 from briefing.pdf import compat
 from briefing.pdf.fetch import SandboxFetcher
@@ -31,6 +31,24 @@ _FATAL_WARNINGS = (
     "Failed to load attachment",
     "Failed to read font",
 )
+
+
+class Document(Protocol):
+    """What a render reads from its job (:class:`briefing.build.job.RenderJob` is one): this
+    stage does not depend on the build that describes the work."""
+
+    @property
+    def source(self) -> str: ...  # the brief's path, for messages
+    @property
+    def html(self) -> str: ...
+    @property
+    def folder(self) -> str: ...  # relative URLs resolve against it
+    @property
+    def roots(self) -> tuple[str, ...]: ...  # folders the document may load files from
+    @property
+    def allow_remote(self) -> tuple[str, ...]: ...
+    @property
+    def max_resource_bytes(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -57,7 +75,7 @@ class PdfRenderer:
         self.pdf_variant = None if pdf_variant == "none" else pdf_variant
         self.fonts = FontConfiguration()
 
-    def render(self, job: RenderJob) -> RenderedPdf:
+    def render(self, job: Document) -> RenderedPdf:
         """Render a job's HTML (relative URLs resolve against its folder) to PDF bytes."""
         folder = Path(job.folder)
         fetcher = SandboxFetcher(
@@ -93,8 +111,8 @@ def _tag_languages() -> None:
     """
     import pydyf
 
-    def wrap(original):  # type: ignore[no-untyped-def]
-        def build(box, parent, pdf, *args):  # type: ignore[no-untyped-def]
+    def wrap(original):
+        def build(box, parent, pdf, *args):
             element = getattr(box, "element", None)
             lang = (
                 element.get("lang")

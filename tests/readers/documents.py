@@ -41,7 +41,7 @@ class Document:
 
 def sample_documents() -> list[Document]:
     """Every sample edition with an Arabic body, with the text its HTML holds."""
-    from briefing.build import _job, gather, plan
+    from briefing.build import gather, make_job, plan
     from briefing.config import load_config
     from briefing.render import render_html
 
@@ -54,7 +54,7 @@ def sample_documents() -> list[Document]:
         if audience.lang != "ar":
             continue
         html = render_html(edition.brief, config, edition.audience)
-        job = _job(edition, html, config, remote=False)
+        job = make_job(edition, html, config, remote=False)
         documents.append(
             Document(edition.name, job, expected_from_html(html, audience.digits), audience.digits)
         )

@@ -1,0 +1,40 @@
+"""Paths the build names: relative ones for the cache and messages, and the check every
+output path goes through before anything is written or removed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: The build's own files in the output folder: never an output, never removed as stale.
+MANIFEST_NAME = "manifest.json"
+LOCK_NAME = ".briefing.lock"
+CACHE_NAME = ".briefing-cache.json"
+
+
+def relative(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` (both resolved), POSIX style; as given when outside it."""
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
+
+
+def inside(out_dir: Path, rel: str) -> Path | None:
+    """``out_dir / rel`` when it stays inside the output folder (following symlinks) and is
+    none of the build's own files; None otherwise. Every path written or removed is checked."""
+    if not rel or rel.startswith("/") or "\\" in rel or "\x00" in rel:
+        return None
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts) or parts[0] in (
+        MANIFEST_NAME,
+        LOCK_NAME,
+        CACHE_NAME,
+    ):
+        return None
+    path = out_dir / rel
+    try:
+        if not path.resolve().is_relative_to(out_dir.resolve()):
+            return None
+    except (OSError, RuntimeError):
+        return None
+    return path

@@ -1,0 +1,54 @@
+"""Built-in defaults that are not a single option: the four audiences, where the built-in
+theme and fonts live. Every option's own default is in
+:mod:`briefing.config.schema`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+CONFIG_NAME = "briefing.toml"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the briefing package
+
+
+def builtin_dir(name: str) -> Path:
+    """The default theme or fonts: inside the package when installed, else the repo's copy."""
+    packaged = PACKAGE_DIR / "_data" / name
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / name
+
+
+#: The built-in editions; a project's ``[audiences.NAME]`` overrides keys of one of them (or
+#: adds a new audience). Keys are :class:`briefing.config.schema.Audience` options.
+DEFAULT_AUDIENCES: dict[str, dict[str, Any]] = {
+    "full": {"title": "التحليل الكامل"},
+    "executive": {
+        "title": "النسخة التنفيذية",
+        "parts": ["cover", "summary", "key_points", "figures", "recommendations"],
+        "max_pages": 2,
+        "template": "executive.html",
+    },
+    "public": {
+        "title": "النسخة العامة",
+        "parts": [
+            "cover",
+            "contents",
+            "summary",
+            "key_points",
+            "figures",
+            "sections",
+            "footnotes",
+            "recommendations",
+            "sources",
+            "english",
+        ],
+    },
+    "english": {
+        "title": "English summary",
+        "template": "english.html",
+        "lang": "en",
+        "digits": "latin",
+        "parts": ["summary", "key_points", "recommendations"],
+        "requires_english": True,
+        "max_pages": 2,
+    },
+}
