@@ -30,9 +30,10 @@ from briefing.build.publish import (
 from briefing.build.report import Report, Result, Status
 from briefing.build.workers import Runner, run_dask, run_here, run_local
 from briefing.config import Config, default_jobs
+from briefing.content.brief import Brief
 from briefing.content.discovery import slug_of
 from briefing.errors import BriefError
-from briefing.render import Brief, make_environment
+from briefing.render import make_environment
 
 __all__ = [
     "Edition",

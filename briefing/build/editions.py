@@ -12,9 +12,9 @@ from pathlib import Path
 
 from briefing.build.paths import inside
 from briefing.config import Config
+from briefing.content.brief import Brief
 from briefing.content.discovery import escape, find_briefs, leaves_folder, slug_of, slug_problem
 from briefing.errors import BriefError
-from briefing.render import Brief
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,12 @@ from briefing.build.barrier import run_isolated
 from briefing.build.editions import Edition, check_unique, find, plan
 from briefing.config import Config, default_jobs
 from briefing.content import bounds
+from briefing.content.brief import Brief
 from briefing.content.markdown.body import parse_body
 from briefing.content.model import validate
 from briefing.content.source import read_source
 from briefing.errors import BriefError
-from briefing.render import Brief, make_environment, render_html, visible_blocks
+from briefing.render import make_environment, render_html, visible_blocks
 from briefing.render.environment import TrackingEnvironment
 
 

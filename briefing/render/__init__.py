@@ -2,7 +2,9 @@
 
 * :mod:`briefing.render.environment` — one Jinja environment per audience: the template
   override chain, the filters, the record of templates used;
-* :mod:`briefing.render.context` — :class:`Brief` and the variables every template sees;
+* :mod:`briefing.render.context` — the variables every template sees of one
+  :class:`~briefing.content.brief.Brief`;
+* :mod:`briefing.render.notes` — each footnote through the theme's ``partials/footnote.html``;
 * :mod:`briefing.render.digits` — the finished HTML's numbers in the edition's digits;
 * :mod:`briefing.render.visible` — the text a reader should get back from the PDF.
 
@@ -17,16 +19,16 @@ from pathlib import Path
 import jinja2
 
 from briefing.config import Config
+from briefing.content.brief import Brief
 from briefing.errors import BriefError
 from briefing.i18n import arabic_date, english_date, hijri_date, number
-from briefing.render.context import Brief, NumberedSection, context
+from briefing.render.context import NumberedSection, context
 from briefing.render.digits import apply as apply_digits
 from briefing.render.environment import css_string, make_environment
 from briefing.render.notes import render_notes
 from briefing.render.visible import visible_blocks, visible_text
 
 __all__ = [
-    "Brief",
     "NumberedSection",
     "arabic_date",
     "context",

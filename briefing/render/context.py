@@ -14,22 +14,9 @@ from typing import Any
 from markupsafe import Markup
 
 from briefing.config import Audience, Config
-from briefing.content.markdown.body import Body, Section, to_html, to_inline_html
+from briefing.content.brief import Brief
+from briefing.content.markdown.body import Section, to_html, to_inline_html
 from briefing.content.model import FrontMatter
-from briefing.content.source import Source
-
-
-@dataclass(frozen=True)
-class Brief:
-    """Everything known about one brief after loading, validation and Markdown conversion."""
-
-    source: Source
-    meta: FrontMatter
-    body: Body
-
-    @property
-    def slug(self) -> str:
-        return self.source.slug
 
 
 @dataclass(frozen=True)

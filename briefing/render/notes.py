@@ -13,8 +13,8 @@ import re
 import jinja2
 from markupsafe import Markup
 
+from briefing.content.brief import Brief
 from briefing.content.markdown.footnotes import footnote_markup
-from briefing.render.context import Brief
 
 
 def render_notes(html: str, brief: Brief, env: jinja2.Environment) -> str:

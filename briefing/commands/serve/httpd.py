@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from briefing.config import Config
-from briefing.render import Brief
+from briefing.content.brief import Brief
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 #: Connections served at once; more wait in the listen queue (one thread each).

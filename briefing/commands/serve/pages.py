@@ -14,8 +14,8 @@ from markupsafe import Markup
 from briefing.build import plan
 from briefing.build.paths import relative
 from briefing.config import Config
+from briefing.content.brief import Brief
 from briefing.errors import BriefError
-from briefing.render import Brief
 
 POLL_MS = 500  # how often a page asks /_version whether to reload
 

@@ -17,9 +17,10 @@ from briefing.commands.serve.httpd import Server
 from briefing.commands.serve.routes import Handler
 from briefing.commands.watching import changes
 from briefing.config import CONFIG_NAME, Config, builtin_dir, load_config
+from briefing.content.brief import Brief
 from briefing.content.discovery import find_briefs, slug_of
 from briefing.errors import BriefError
-from briefing.render import Brief, make_environment
+from briefing.render import make_environment
 
 log = logging.getLogger(__name__)
 
