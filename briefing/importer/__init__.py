@@ -173,41 +173,14 @@ def _compose(
     meta = converted.meta
     blocks = converted.blocks
 
-    title = _meta_text(meta.get("title"))
-    if title:
-        info.append("title from the Title paragraph")
-    elif blocks and blocks[0]["t"] == "Header":
-        title = plain(blocks[0]["c"][2])
-        blocks = blocks[1:]
-        info.append(f"title from the first heading «{title}» (no Title paragraph)")
-    else:
-        title = props.title or source.stem
-        info.append(f"title «{title}» from the document properties or file name: check it")
-
-    date = parse_date(_meta_text(meta.get("date")) or "")
-    if date is None and props.created is not None:
-        date = props.created
-        info.append(f"date {date} is when the document was created: check it")
-    elif date is None:
-        date = today
-        info.append(f"no document date; today ({date}) used: check it")
-
+    title, blocks = _title(meta, blocks, props.title or source.stem, info)
+    date = _date(meta, props.created, today, info)
     authors = _meta_list(meta.get("author")) or props.authors
-    blocks, moved, left = fields_mod.move_sections(blocks)
-    info.extend(left)
-    version = ast["pandoc-api-version"]
-    items: dict[str, list[str]] = {}
-    for section in moved:
-        items[section.key] = _markdown_items(version, section.items, source)
-        info.append(f"section «{section.title}» moved to '{section.key}' in the front matter")
-        converted.removed.update(_WORD.findall(section.title))  # the box prints its own
-    abstract = meta.get("abstract")
-    if "summary" not in items and abstract and abstract.get("t") == "MetaBlocks":
-        items["summary"] = _markdown_items(version, [abstract["c"]], source)
-        info.append("Abstract paragraph moved to 'summary'")
-
+    blocks, items = _front_matter_fields(
+        ast["pandoc-api-version"], meta, blocks, converted, info, source
+    )
     body = pandoc.write_markdown(
-        {"pandoc-api-version": version, "meta": {}, "blocks": blocks}, source
+        {"pandoc-api-version": ast["pandoc-api-version"], "meta": {}, "blocks": blocks}, source
     )
     text = (
         frontmatter.render(
@@ -225,15 +198,7 @@ def _compose(
     )
     warnings.extend(_feature_warnings(inventory))
     warnings.extend(_lost_words(inventory, text, converted))
-    changes = converted.changes
-    # pandoc marks only comments with a range; Word's point comments it drops unmarked.
-    changes["comments"] = max(changes["comments"], inventory.count("comment"))
-    if +changes:
-        info.append(
-            f"tracked changes: {changes['insertions']} insertions accepted, "
-            f"{changes['deletions']} deletions dropped, {changes['comments']} "
-            "comments dropped"
-        )
+    info.extend(_changes_note(converted, inventory))
     result = ImportResult(
         path=Path(),
         images=len(converted.images),
@@ -242,6 +207,76 @@ def _compose(
         info=info,
     )
     return result, text
+
+
+def _title(
+    meta: dict[str, Any], blocks: list[dict[str, Any]], fallback: str, info: list[str]
+) -> tuple[str, list[dict[str, Any]]]:
+    """The title (Word's Title paragraph, else a first heading, else the properties or file
+    name) and the blocks left once a heading used as the title is taken out."""
+    title = _meta_text(meta.get("title"))
+    if title:
+        info.append("title from the Title paragraph")
+    elif blocks and blocks[0]["t"] == "Header":
+        title = plain(blocks[0]["c"][2])
+        blocks = blocks[1:]
+        info.append(f"title from the first heading «{title}» (no Title paragraph)")
+    else:
+        title = fallback
+        info.append(f"title «{title}» from the document properties or file name: check it")
+    return title, blocks
+
+
+def _date(
+    meta: dict[str, Any], created: dt.date | None, today: dt.date, info: list[str]
+) -> dt.date:
+    """The document's date, else when it was created, else today (each said in ``info``)."""
+    date = parse_date(_meta_text(meta.get("date")) or "")
+    if date is None and created is not None:
+        date = created
+        info.append(f"date {date} is when the document was created: check it")
+    elif date is None:
+        date = today
+        info.append(f"no document date; today ({date}) used: check it")
+    return date
+
+
+def _front_matter_fields(
+    version: list[int],
+    meta: dict[str, Any],
+    blocks: list[dict[str, Any]],
+    converted: Converted,
+    info: list[str],
+    source: Path,
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """Sections that become front-matter fields (summary, key points, …), moved out of the
+    body; the Abstract paragraph becomes the summary when no section gave one."""
+    blocks, moved, left = fields_mod.move_sections(blocks)
+    info.extend(left)
+    items: dict[str, list[str]] = {}
+    for section in moved:
+        items[section.key] = _markdown_items(version, section.items, source)
+        info.append(f"section «{section.title}» moved to '{section.key}' in the front matter")
+        converted.removed.update(_WORD.findall(section.title))  # the box prints its own
+    abstract = meta.get("abstract")
+    if "summary" not in items and abstract and abstract.get("t") == "MetaBlocks":
+        items["summary"] = _markdown_items(version, [abstract["c"]], source)
+        info.append("Abstract paragraph moved to 'summary'")
+    return blocks, items
+
+
+def _changes_note(converted: Converted, inventory: safety.Inventory) -> list[str]:
+    """What was done with tracked changes and comments, if there were any."""
+    changes = converted.changes
+    # pandoc marks only comments with a range; Word's point comments it drops unmarked.
+    changes["comments"] = max(changes["comments"], inventory.count("comment"))
+    if not +changes:
+        return []
+    return [
+        f"tracked changes: {changes['insertions']} insertions accepted, "
+        f"{changes['deletions']} deletions dropped, {changes['comments']} "
+        "comments dropped"
+    ]
 
 
 def _markdown_items(
