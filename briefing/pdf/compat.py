@@ -87,16 +87,7 @@ def _params(function: Callable[..., Any]) -> list[str]:
 def check() -> None:
     """Raise :class:`UnsupportedWeasyPrint`, naming what changed, unless every hook fits."""
     version = weasyprint_version()
-    try:
-        major = int(version.split(".")[0])
-    except ValueError:
-        major = -1
-    if major not in SUPPORTED_MAJOR:
-        raise UnsupportedWeasyPrint(
-            f"briefing: WeasyPrint {version} is not supported (tested: "
-            f"{', '.join(TESTED_VERSIONS)}); briefing/pdf/compat.py lists the internals to "
-            "re-check."
-        )
+    _require_supported(version)
     problems: list[str] = []
     draw_text, fonts, stream, tags, pdf_module = _modules()
     for module, name, params in (
@@ -151,6 +142,20 @@ def check() -> None:
         raise UnsupportedWeasyPrint(
             f"briefing: WeasyPrint {version} changed internals briefing relies on: "
             f"{'; '.join(problems)}."
+        )
+
+
+def _require_supported(version: str) -> None:
+    """The version gate itself: a major version briefing was not tested with is refused."""
+    try:
+        major = int(version.split(".")[0])
+    except ValueError:
+        major = -1
+    if major not in SUPPORTED_MAJOR:
+        raise UnsupportedWeasyPrint(
+            f"briefing: WeasyPrint {version} is not supported (tested: "
+            f"{', '.join(TESTED_VERSIONS)}); briefing/pdf/compat.py lists the internals to "
+            "re-check."
         )
 
 
