@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 
 import yaml
 
+from briefing.config import Limits
 from briefing.content import bounds
 from briefing.content.discovery import escape, slug_of, slug_problem
 from briefing.errors import BriefError
@@ -28,7 +29,8 @@ log = logging.getLogger(__name__)
 #: Location of a value inside the front matter, as pydantic reports it: ("english", "title").
 KeyPath = tuple[str | int, ...]
 
-MAX_SOURCE_BYTES = 1_000_000  # default; the config can change it (see config.Limits)
+#: The default size limit of a brief's file: the one ``[limits] max_source_bytes`` declares.
+MAX_SOURCE_BYTES: int = Limits.model_fields["max_source_bytes"].default
 
 
 @dataclass(frozen=True)
