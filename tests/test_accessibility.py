@@ -7,10 +7,7 @@ import pikepdf
 from briefing.build import build
 from briefing.config import load_config
 
-from .conftest import SAMPLES_GROUP
 from .helpers import qpdf_check
-
-pytestmark = SAMPLES_GROUP  # reads the session's sample build (conftest)
 
 
 def struct_elements(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:

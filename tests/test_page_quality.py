@@ -15,12 +15,9 @@ import pytest
 from briefing.build import Report, build
 from briefing.config import Config, load_config
 
-from .conftest import SAMPLES_GROUP
 from .helpers import pdftotext
 from .page_corpus import write_corpus
 from .pdfpage import Run, footnote_pages, hex_rgb, page_runs
-
-pytestmark = SAMPLES_GROUP  # reads the session's sample build (conftest)
 
 BODY_PT = 12.5  # templates/css/brief.css: html { font-size }
 

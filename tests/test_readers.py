@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from .conftest import SAMPLES_GROUP
 from .readers import OWN_MARKS, READERS, extract
 from .readers import structure as struct_text
 from .readers.documents import (
@@ -30,8 +29,6 @@ from .readers.documents import (
     text_by_language,
 )
 from .readers.metrics import Scores, score
-
-pytestmark = SAMPLES_GROUP  # reads the session's sample build (conftest)
 
 PAIRS_TARGET = 0.98
 BIDI_MAX_PER_LINE = 1

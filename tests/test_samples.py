@@ -10,7 +10,7 @@ import pytest
 
 from briefing.content.source import read_source
 
-from .conftest import REPO, SAMPLES_GROUP
+from .conftest import REPO
 from .helpers import (
     fonts,
     has_presentation_forms,
@@ -18,8 +18,6 @@ from .helpers import (
     page_texts,
     word_recall,
 )
-
-pytestmark = SAMPLES_GROUP  # reads the session's sample build (conftest)
 
 PROJECT_FONTS = {
     "Amiri",

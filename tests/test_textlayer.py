@@ -17,10 +17,7 @@ import pytest
 from briefing.pdf import compat, textlayer
 from briefing.pdf.textlayer import check
 
-from .conftest import SAMPLES_GROUP
 from .helpers import qpdf_check, tool
-
-pytestmark = SAMPLES_GROUP  # reads the session's sample build (conftest)
 
 CORPUS = Path(__file__).parent / "corpus"
 FONTS = Path(__file__).parent.parent / "fonts"
