@@ -1,32 +1,44 @@
 """Independent PDF inspection for the tests: poppler's command-line tools and pypdfium2.
 
-Deliberately not the project's own text-layer code, so that a bug there cannot hide itself.
+Deliberately not the project's own text-layer code, so that a bug there cannot hide itself;
+only the tokenizer is shared (:func:`briefing.pdf.textlayer.check.words`), so that the tests and
+the build check count words alike.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pytest
 
-# Arabic letters, marks and digits; not Arabic punctuation (، ؛ ؟) which ends a word.
-_WORD = re.compile(r"(?:(?![\u060C\u061B\u061F\u066A-\u066D\u06D4])[\w\u0600-\u06FF])+")
-_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")  # tashkeel and tatweel
-# Invisible bidi controls: the text layer places some so that extractors order runs
-# correctly; they are not characters a reader types or searches for.
-BIDI_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
-# A footnote call is printed right after its word ("كلمة١"), and poppler moves the space
-# beside a number in right-to-left text ("من  8ملايين"): split digits from letters, as a
-# viewer's search matches them.
-_CALL = re.compile(r"(?<=[^\W\d])(?=[٠-٩0-9])|(?<=[٠-٩0-9])(?=[^\W\d_])")
+# The one tokenizer (the build check's), re-exported for the tests that count words.
+from briefing.pdf.textlayer.check import words as words
+
+#: The Debian package install.sh installs each command-line tool from.
+PACKAGES = {"pdftotext": "poppler-utils", "pdffonts": "poppler-utils", "qpdf": "qpdf"}
+
+
+def tool(name: str) -> str:
+    """The path of a command-line tool the tests need; a missing one fails the test saying how
+    to install it (a check must never quietly do nothing)."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed: run ./install.sh ({PACKAGES[name]})")
+    return path
+
+
+def qpdf_check(pdf: Path) -> subprocess.CompletedProcess[str]:
+    """``qpdf --check``: the PDF's syntax and cross-reference tables are sound."""
+    return subprocess.run([tool("qpdf"), "--check", str(pdf)], capture_output=True, text=True)
 
 
 def pdftotext(pdf: Path, *, first: int | None = None, last: int | None = None) -> str:
-    args = ["pdftotext", "-enc", "UTF-8"]
+    args = [tool("pdftotext"), "-enc", "UTF-8"]
     if first:
         args += ["-f", str(first)]
     if last:
@@ -50,12 +62,12 @@ def page_texts(pdf: Path) -> list[str]:
         doc.close()
 
 
-def fonts(pdf: Path) -> list[dict[str, str]]:
+def fonts(pdf: Path) -> list[dict[str, str | bool]]:
     """Rows of ``pdffonts``: name (without subset prefix), subset tag, emb, sub."""
     out = subprocess.run(
-        ["pdffonts", str(pdf)], capture_output=True, check=True, text=True
+        [tool("pdffonts"), str(pdf)], capture_output=True, check=True, text=True
     ).stdout.splitlines()[2:]
-    rows = []
+    rows: list[dict[str, str | bool]] = []
     for line in out:
         parts = line.split()
         name = parts[0]
@@ -72,18 +84,10 @@ def fonts(pdf: Path) -> list[dict[str, str]]:
     return rows
 
 
-def words(text: str, *, strip_marks: bool = False) -> list[str]:
-    text = unicodedata.normalize("NFC", BIDI_CONTROLS.sub("", text))
-    text = _CALL.sub(" ", text)
-    if strip_marks:
-        text = _MARKS.sub("", text)
-    return _WORD.findall(text)
-
-
-def word_recall(expected: str, got: str, *, strip_marks: bool = False) -> tuple[float, list[str]]:
+def word_recall(expected: str, got: str) -> tuple[float, list[str]]:
     """Share of expected words (as a multiset) found intact in ``got``; and some misses."""
-    want = Counter(words(expected, strip_marks=strip_marks))
-    have = Counter(words(got, strip_marks=strip_marks))
+    want = Counter(words(expected))
+    have = Counter(words(got))
     missing = want - have
     total = sum(want.values())
     return 1 - sum(missing.values()) / total, list(missing)[:10]

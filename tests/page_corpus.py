@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import struct
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 SENTENCES = [
@@ -93,73 +94,114 @@ class _Writer:
         return "\n".join(f"[^n{i}]: {text}" for i, text in enumerate(self.notes, 1))
 
 
+def _short(w: _Writer, files: dict[str, bytes]) -> list[str]:
+    return ["## قسم أول", w.para(1, 1), "## قسم ثانٍ", w.para(1)]
+
+
+def _long(w: _Writer, files: dict[str, bytes]) -> list[str]:
+    body: list[str] = []
+    for n in range(4):
+        body += [f"## قسم {n + 1}"] + [w.para(6, 1) for _ in range(3)]
+    return body
+
+
+def _image(w: _Writer, files: dict[str, bytes]) -> list[str]:
+    files["chart.png"] = png(480, 240)
+    return [
+        "## صورة ثم حاشية",
+        w.para(3) + " ويبيّن [@fig:trade] ذلك، كما يبيّن [@tbl:share] الحصص.",
+        "![رسم بياني للتجارة {#fig:trade}](chart.png)",
+        "| السنة | الحصة |\n|---|---|\n| 2023 | 88% |",
+        ": حصة الصين من التجارة {#tbl:share}",
+        w.para(2, 1),
+        "![رسم آخر](chart.png)",
+        w.para(1, 1),
+    ]
+
+
+def _table(w: _Writer, files: dict[str, bytes]) -> list[str]:
+    return [
+        "## جدول",
+        w.para(3, 1),
+        "| المجال | الصين | روسيا |\n|---|---|---|\n"
+        "| التجارة | نحو 90% | محدودة |\n| الغذاء | منتظم | متقطع |",
+        w.para(2, 1),
+    ]
+
+
+def _quote_list(w: _Writer, files: dict[str, bytes]) -> list[str]:
+    return [
+        "## اقتباس وقائمة",
+        w.para(4, 1),
+        "> " + w.para(1),
+        "",
+        "- " + w.para(1, 1),
+        "- " + w.para(1),
+        "- " + w.para(1, 1),
+        "",
+        w.para(3),
+    ]
+
+
+def _crowded(w: _Writer, files: dict[str, bytes]) -> list[str]:
+    """Several notes on one page."""
+    return ["## حواشٍ كثيرة"] + [w.para(2, 2) for _ in range(4)]
+
+
+def _page_end(w: _Writer, files: dict[str, bytes]) -> list[str]:
+    """Notes called in the last lines a page can hold."""
+    body: list[str] = []
+    for n in range(3):
+        body += [f"## قسم {n + 1}"] + [w.para(5) for _ in range(2 + n)] + [w.para(3, 2)]
+    return body
+
+
+def _latin(w: _Writer, files: dict[str, bytes]) -> list[str]:
+    return [
+        "## مصادر لاتينية",
+        LATIN_LINE,
+        w.para(2, 1),
+        "يقول الباحث Andrei Lankov إن العلاقة قديمة، ويرى Victor Cha غير ذلك. " * 3,
+    ]
+
+
+def _numbers(w: _Writer, files: dict[str, bytes]) -> list[str]:
+    """Typed in both digit systems; each edition must print one."""
+    return [
+        "## أرقام",
+        "بلغت الحصة نحو 90% عام 2024م، وارتفعت إلى ٩٥٪ في ٢٠٢٥م، أي 2.5 "
+        "مليون و1,400 كيلومتر، بحسب " + LATIN + ".",
+        w.para(2, 1),
+        "| السنة | الحصة |\n|---|---|\n| 2023 | 88% |\n| ٢٠٢٤ | ٩٠٪ |",
+        "```figure\nkind: bar\ntitle: حصة الصين من التجارة\nunit: '%'\ndata:\n"
+        "  - {label: 2023, value: 88}\n  - {label: 2024, value: 90}\n```",
+        w.para(1),
+    ]
+
+
+#: Each kind of brief: its body's blocks (the writer's random choices in a fixed order), adding
+#: the files it refers to.
+_BODIES: dict[str, Callable[[_Writer, dict[str, bytes]], list[str]]] = {
+    "short": _short,
+    "long": _long,
+    "image": _image,
+    "table": _table,
+    "quote_list": _quote_list,
+    "crowded": _crowded,
+    "page_end": _page_end,
+    "latin": _latin,
+    "numbers": _numbers,
+}
+
+
 def _brief(kind: str, seed: int) -> tuple[str, dict[str, bytes]]:
     """One brief's Markdown (front matter and body) and the files beside it."""
     w = _Writer(seed)
     files: dict[str, bytes] = {}
-    body: list[str] = []
-    if kind == "short":
-        body += ["## قسم أول", w.para(1, 1), "## قسم ثانٍ", w.para(1)]
-    elif kind == "long":
-        for n in range(4):
-            body += [f"## قسم {n + 1}"] + [w.para(6, 1) for _ in range(3)]
-    elif kind == "image":
-        files["chart.png"] = png(480, 240)
-        body += [
-            "## صورة ثم حاشية",
-            w.para(3) + " ويبيّن [@fig:trade] ذلك، كما يبيّن [@tbl:share] الحصص.",
-            "![رسم بياني للتجارة {#fig:trade}](chart.png)",
-            "| السنة | الحصة |\n|---|---|\n| 2023 | 88% |",
-            ": حصة الصين من التجارة {#tbl:share}",
-            w.para(2, 1),
-            "![رسم آخر](chart.png)",
-            w.para(1, 1),
-        ]
-    elif kind == "table":
-        body += [
-            "## جدول",
-            w.para(3, 1),
-            "| المجال | الصين | روسيا |\n|---|---|---|\n"
-            "| التجارة | نحو 90% | محدودة |\n| الغذاء | منتظم | متقطع |",
-            w.para(2, 1),
-        ]
-    elif kind == "quote_list":
-        body += [
-            "## اقتباس وقائمة",
-            w.para(4, 1),
-            "> " + w.para(1),
-            "",
-            "- " + w.para(1, 1),
-            "- " + w.para(1),
-            "- " + w.para(1, 1),
-            "",
-            w.para(3),
-        ]
-    elif kind == "crowded":  # several notes on one page
-        body += ["## حواشٍ كثيرة"] + [w.para(2, 2) for _ in range(4)]
-    elif kind == "page_end":  # notes called in the last lines a page can hold
-        for n in range(3):
-            body += [f"## قسم {n + 1}"] + [w.para(5) for _ in range(2 + n)] + [w.para(3, 2)]
-    elif kind == "latin":
-        body += [
-            "## مصادر لاتينية",
-            LATIN_LINE,
-            w.para(2, 1),
-            "يقول الباحث Andrei Lankov إن العلاقة قديمة، ويرى Victor Cha غير ذلك. " * 3,
-        ]
-    elif kind == "numbers":  # typed in both systems; each edition must print one
-        body += [
-            "## أرقام",
-            "بلغت الحصة نحو 90% عام 2024م، وارتفعت إلى ٩٥٪ في ٢٠٢٥م، أي 2.5 "
-            "مليون و1,400 كيلومتر، بحسب " + LATIN + ".",
-            w.para(2, 1),
-            "| السنة | الحصة |\n|---|---|\n| 2023 | 88% |\n| ٢٠٢٤ | ٩٠٪ |",
-            "```figure\nkind: bar\ntitle: حصة الصين من التجارة\nunit: '%'\ndata:\n"
-            "  - {label: 2023, value: 88}\n  - {label: 2024, value: 90}\n```",
-            w.para(1),
-        ]
-    else:
-        raise ValueError(kind)
+    try:
+        body = _BODIES[kind](w, files)
+    except KeyError:
+        raise ValueError(kind) from None
     english = (
         ENGLISH.format(arabic=ARABIC_IN_ENGLISH)
         if kind in ("crowded", "page_end", "long", "numbers")
@@ -171,7 +213,7 @@ def _brief(kind: str, seed: int) -> tuple[str, dict[str, bytes]]:
     return front + "\n\n".join(body) + "\n\n" + w.definitions() + "\n", files
 
 
-KINDS = ["short", "long", "image", "table", "quote_list", "crowded", "page_end", "latin", "numbers"]
+KINDS = list(_BODIES)
 
 #: The corpus project's extra editions: the same brief in Western digits and as typed.
 CONFIG = """[audiences.latin]

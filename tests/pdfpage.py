@@ -10,6 +10,7 @@ reader. (How the text layer groups glyphs into text objects does not matter.)
 from __future__ import annotations
 
 import ctypes
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -86,7 +87,7 @@ def _words(chars: list[tuple[str, tuple[float, ...], float, tuple[int, int, int]
 
     def close() -> None:
         inked = [box for _, box in current if box[2] - box[0] > 0.01]
-        if current and inked:
+        if current and inked and key is not None:
             runs.append(
                 Run(
                     "".join(c for c, _ in current),
@@ -97,7 +98,7 @@ def _words(chars: list[tuple[str, tuple[float, ...], float, tuple[int, int, int]
                     key[0],
                     key[1],
                 )
-            )  # type: ignore[index]
+            )
         current.clear()
 
     for char, box, size, color in chars:
@@ -150,7 +151,29 @@ def _page_objects(page: Any, textpage: pdfium.PdfTextPage) -> list[Run]:
 
 def page_runs(pdf: Path) -> list[list[Run]]:
     """Every page's words (including those inside form XObjects such as charts)."""
-    return _read_pages(pdf, _page_words)
+    return [list(words) for _, words in _layers(pdf)]
+
+
+def _layers(pdf: Path) -> tuple[tuple[tuple[Run, ...], tuple[Run, ...]], ...]:
+    """(text objects, words) of every page. Several page-quality tests judge the same PDFs, and
+    reading a page with pdfium is the slow part: kept while the file is unchanged."""
+    stat = pdf.stat()
+    return _read_layers(pdf.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=128)
+def _read_layers(
+    pdf: Path, mtime_ns: int, size: int
+) -> tuple[tuple[tuple[Run, ...], tuple[Run, ...]], ...]:
+    return tuple(
+        _read_pages(
+            pdf,
+            lambda page, textpage: (
+                tuple(_page_objects(page, textpage)),
+                tuple(_page_words(page, textpage)),
+            ),
+        )
+    )
 
 
 def _object_run(obj: pdfium.PdfObject, textpage: pdfium.PdfTextPage) -> Run:
@@ -201,10 +224,7 @@ def footnote_pages(pdf: Path, accent: tuple[int, int, int]) -> FootnotePages:
     calls: list[int] = []
     notes: list[int] = []
     # A call is a box of its own, so a text object; a note's marker is the note's first word.
-    pages = _read_pages(
-        pdf, lambda page, textpage: (_page_objects(page, textpage), _page_words(page, textpage))
-    )
-    for number, (objects, words) in enumerate(pages, 1):
+    for number, (objects, words) in enumerate(_layers(pdf), 1):
         calls += [
             number
             for run in objects

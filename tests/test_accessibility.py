@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pikepdf
 
 from briefing.build import build
 from briefing.config import load_config
 
-from .conftest import MINIMAL, write_brief
+from .helpers import qpdf_check
 
 
 def struct_elements(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
@@ -23,7 +21,7 @@ def struct_elements(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
 def test_sample_is_a_valid_tagged_pdf_with_languages(samples):
     _, _, out = samples
     path = out / "russia-dprk-partnership" / "full.pdf"
-    check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    check = qpdf_check(path)
     assert check.returncode == 0, check.stdout + check.stderr
     with pikepdf.open(path) as pdf:
         assert str(pdf.Root.Lang) == "ar"
@@ -54,17 +52,15 @@ def test_sample_is_a_valid_tagged_pdf_with_languages(samples):
         assert 'pdfuaid:part="1"' in pdf.Root.Metadata.read_bytes().decode()
 
 
-def test_pdf_a_3u_option(project):
-    write_brief(project, "b.md", MINIMAL)
-    (project / "briefing.toml").write_text(
-        '[build]\npdf_variant = "pdf/a-3u"\n[audiences.executive]\nenabled = false\n'
-        "[audiences.public]\nenabled = false\n",
-        encoding="utf-8",
-    )
+def test_pdf_a_3u_option(fixture_project, no_warnings):
+    project = fixture_project("full-only")
+    with (project / "briefing.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[build]\npdf_variant = "pdf/a-3u"\n')
     report = build(load_config(project), jobs=1)
     assert report.ok, [str(r.error) for r in report.results]
+    assert [r.name for r in report.results] == ["b/full"]
     path = project / "dist" / "b" / "full.pdf"
-    check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    check = qpdf_check(path)
     assert check.returncode == 0, check.stdout
     with pikepdf.open(path) as pdf:
         xmp = pdf.Root.Metadata.read_bytes().decode()

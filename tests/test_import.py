@@ -19,7 +19,7 @@ from rapidfuzz.distance import LCSseq
 from briefing.build import build, load_brief
 from briefing.config import load_config
 
-from .helpers import BIDI_CONTROLS, has_presentation_forms, words
+from .helpers import has_presentation_forms, words
 from .odt import (
     Bold,
     Document,
@@ -38,6 +38,7 @@ from .odt import (
     png,
     to_docx,
 )
+from .readers.metrics import BIDI_MARKS
 
 # Original Modern Standard Arabic on the project's topic (tests/../shared topic notes).
 ANALYST = Document(
@@ -212,18 +213,12 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def tokens(text: str) -> list[str]:
-    """Words as a reader searches for them, whatever the text layer's encoding: NFKC folds
-    presentation forms back to letters, bidi controls go; tashkeel is kept."""
-    return words(unicodedata.normalize("NFKC", text))
-
-
 def in_order(expected: str, got: str) -> float:
     """Share of the expected words found in ``got`` in the same order (longest common
     subsequence): running headers, page numbers and footnotes in between do not count
     against it, a word missing or moved out of order does."""
-    want = tokens(expected)
-    return LCSseq.similarity(want, tokens(got)) / len(want)
+    want = words(expected)  # NFKC folds presentation forms back to letters; tashkeel is kept
+    return LCSseq.similarity(want, words(got)) / len(want)
 
 
 @pytest.fixture(scope="module")
@@ -311,7 +306,7 @@ def test_every_footnote_is_a_footnote(imported, built):
     found = _footnote_texts(html)
     assert len(found) == len(notes(ANALYST)) == 3
     for made, note in zip(found, notes(ANALYST), strict=True):
-        assert tokens(made) == tokens(note)
+        assert words(made) == words(note)
     assert "3 footnotes" in result.stdout
 
 
@@ -339,7 +334,7 @@ def test_arabic_is_kept_exactly(imported):
     root, _ = imported
     text = (root / "content" / "partnership" / "index.md").read_text(encoding="utf-8")
     assert not has_presentation_forms(text)
-    assert not BIDI_CONTROLS.search(text)
+    assert not BIDI_MARKS.search(text)
     for needle in (
         "## مُقَدِّمَة",
         "ولا تُعَدُّ هذه العلاقة جديدة",

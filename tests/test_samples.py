@@ -140,10 +140,13 @@ def test_english_edition_is_built_only_for_briefs_with_an_english_block(samples)
 
 
 def test_executive_edition_fits_two_pages(samples):
-    _, report, _ = samples
-    for result in report.results:
-        if result.name.endswith("/executive"):
-            assert result.pages is not None and result.pages <= 2
+    _, report, out = samples
+    executive = {r.name: r.pages for r in report.results if r.name.endswith("/executive")}
+    # Every sample has an executive edition: a build that made none must not pass here.
+    assert sorted(executive) == [f"{s}/executive" for s in SLUGS], executive
+    for name, pages in executive.items():
+        assert pages is not None and 1 <= pages <= 2, (name, pages)
+        assert len(page_texts(out / f"{name}.pdf")) == pages, name  # the PDF itself agrees
 
 
 @pytest.mark.parametrize("reader", ["poppler", "pdfjs", "mupdf"])

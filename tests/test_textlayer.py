@@ -6,10 +6,9 @@ no empty or shared mappings, marks off the text baseline only as outlines — an
 exactly as WeasyPrint drew them.
 """
 
+import functools
 import io
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pikepdf
@@ -17,6 +16,8 @@ import pytest
 
 from briefing.pdf import compat, textlayer
 from briefing.pdf.textlayer import check
+
+from .helpers import qpdf_check, tool
 
 CORPUS = Path(__file__).parent / "corpus"
 FONTS = Path(__file__).parent.parent / "fonts"
@@ -40,18 +41,27 @@ def _render(html_path=None, string=None, **options):
     return HTML(filename=str(html_path)).write_pdf(**options)
 
 
-def _snippet(body, **options):
-    return _render(
-        string=f'<html lang="ar" dir="rtl"><head><title>t</title>{ARABIC_CSS}'
-        f"</head><body><p>{body}</p></body></html>",
-        **options,
+@functools.cache
+def _snippet(body: str, plain: bool = False) -> bytes:
+    """``body`` as one paragraph, with briefing's text layer or (``plain``) WeasyPrint's own.
+    Kept: several tests read the same snippets, and rendering is the slow part."""
+    html = (
+        f'<html lang="ar" dir="rtl"><head><title>t</title>{ARABIC_CSS}'
+        f"</head><body><p>{body}</p></body></html>"
     )
+    if not plain:
+        assert textlayer.installed()
+        return _render(string=html)
+    textlayer.uninstall()
+    try:
+        return _render(string=html)
+    finally:
+        textlayer.install()
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _installed():
-    if shutil.which("pdftotext") is None:
-        pytest.fail("pdftotext (poppler-utils) is missing: run ./install.sh")
+    tool("pdftotext")  # a reader of READERS: missing, it fails here saying how to install it
     textlayer.install()
     yield
     textlayer.install()  # leave WeasyPrint patched, as the pipeline uses it
@@ -186,14 +196,12 @@ def test_rendering_is_unchanged(plain_pdf, fixed_pdf):
 
 
 def test_tagged_pdf_stays_valid(fixed_pdf, tmp_path):
-    if shutil.which("qpdf") is None:
-        pytest.fail("qpdf is missing: run ./install.sh")
     with pikepdf.open(io.BytesIO(fixed_pdf)) as document:
         assert document.Root.MarkInfo.Marked and str(document.Root.Lang) == "ar"
         assert len(document.Root.StructTreeRoot.ParentTree.Nums) > 0
     path = tmp_path / "tagged.pdf"
     path.write_bytes(fixed_pdf)
-    result = subprocess.run(["qpdf", "--check", str(path)], capture_output=True)
+    result = qpdf_check(path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -206,12 +214,8 @@ SNIPPETS = [
 ]
 
 
-def _plain(body):
-    textlayer.uninstall()
-    try:
-        return _snippet(body)
-    finally:
-        textlayer.install()
+def _plain(body: str) -> bytes:
+    return _snippet(body, plain=True)
 
 
 @pytest.mark.parametrize("body", SNIPPETS)
@@ -346,16 +350,8 @@ def test_words_count_as_found_when_some_reader_gives_them_back():
     assert check.words_found_by_some([a, b]) == pytest.approx(0.75)
 
 
-def test_a_sample_builds_without_a_text_layer_warning(tmp_path, caplog):
+def test_a_sample_builds_without_a_text_layer_warning(samples, sample_warnings):
     """Nothing is wrong with the samples: the build check stays quiet about them."""
-    from briefing.build import build
-    from briefing.config import load_config
-
-    root = Path(__file__).parent.parent
-    config = load_config(root)
-    with caplog.at_level("WARNING", logger="briefing"):
-        report = build(
-            config, [root / "content" / "pyongyang-moscow" / "index.md"], out_dir=tmp_path
-        )
-    assert report.ok
-    assert not [r for r in caplog.records if "text layer" in r.getMessage()]
+    _, report, _ = samples
+    assert report.ok and report.results
+    assert not [m for m in sample_warnings if "text layer" in m]

@@ -5,63 +5,44 @@ list item, table cell or footnote, with its call and marker as printed). The ord
 deliberately not scored: where a footnote or a table cell lands depends on layout, not on the
 text layer. Inside a block, order is everything.
 
-Tokenisation (kept simple on purpose):
+Words are briefing's own (:func:`briefing.pdf.textlayer.check.words`, the build check's
+tokenizer, so the tests and the build count alike): NFKC-normalised (what Firefox's copy and find
+do; it also folds presentation forms) and case-folded (viewers' find ignores case, and CSS
+``text-transform`` changes it); invisible bidi and zero-width characters, tatweel (U+0640), soft
+hyphen and BOM removed. Spaces and Latin and Arabic punctuation end a word, and a word never
+mixes Arabic and Latin letters, or letters and digits (a footnote call glued to its word,
+``كلمة١``, is a word of its own, as a viewer's find treats it). Combining marks stay with their
+word.
 
-- Text is NFKC-normalised (what Firefox's copy and find do; it also folds presentation forms)
-  and case-folded (viewers' find ignores case, and CSS ``text-transform`` changes it); invisible
-  bidi marks and tatweel (U+0640, typographic stretching) are removed.
-- A *word* is a run of letters, combining marks and digits, Arabic or Latin. Everything else
-  ends a word: spaces, Latin ``.,;:!?()«»"'/%-`` and Arabic ``، ؛ ؟ ٪ ٫ ٬``. A digit run glued
-  after a letter (a footnote call, ``كلمة١``) is a word of its own, as a viewer's find treats it.
-- A *sentence* ends at ``. ! ? ؟ ; ؛`` followed by a space or the end of the block, or at the
-  end of the block. Its *phrase* is the source text from its first word to the end of its
-  fourth word (punctuation included, whitespace folded), as a user would type it into find.
+A *sentence* ends at ``. ! ? ؟ ; ؛`` followed by a space or the end of the block, or at the end
+of the block. Its *phrase* is the source text from its first word to the end of its fourth word
+(punctuation included, whitespace folded), as a user would type it into find.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+
+from briefing.pdf.textlayer import check
+from briefing.pdf.textlayer.check import normalize
+
+__all__ = ["BIDI_MARKS", "Scores", "blocks", "fold", "pairs", "phrases", "score", "words"]
 
 #: Invisible bidi controls; ignored when matching, counted per line.
 BIDI_MARKS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 #: Characters no reader should hand a user: C0 controls other than tab and line breaks
 #: (pdfium ends lines with CR LF), zero-width space/joiner, the replacement character.
 JUNK = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u200b\u200d\ufffd]")
-_CALL = re.compile(r"(?<=[^\W\d_])(?=\d)")
 _SENTENCE_END = re.compile(r"(?<=[.!?؟;؛])\s+")
 _SPACE = re.compile(r"\s+")
 
 
-def clean(text: str) -> str:
-    """NFKC, case-folded, without bidi marks and tatweel: the text a user's find works with."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return BIDI_MARKS.sub("", text).replace("\u0640", "")
-
-
 def words(text: str) -> list[str]:
-    """The words of ``text`` (see the module docstring); combining marks stay with their word."""
-    text = _CALL.sub(" ", clean(text))
-    return [text[a:b] for a, b in _spans(text)]
-
-
-def _spans(text: str) -> list[tuple[int, int]]:
-    """Where the words of already-cleaned text are: letters and digits, with their marks."""
-    spans: list[tuple[int, int]] = []
-    start = None
-    for i, char in enumerate(text):
-        if char.isalnum() or (start is not None and unicodedata.category(char)[0] == "M"):
-            if start is None:
-                start = i
-        elif start is not None:
-            spans.append((start, i))
-            start = None
-    if start is not None:
-        spans.append((start, len(text)))
-    return spans
+    """The words of ``text`` (see the module docstring): a reader's glue counts against it."""
+    return check.words(text, forgive_glue=False)
 
 
 def blocks(expected: str) -> list[str]:
@@ -73,8 +54,8 @@ def phrases(expected: str) -> list[str]:
     """The first four words of every sentence of two words or more, as typed into find."""
     found = []
     for block in blocks(expected):
-        for sentence in _SENTENCE_END.split(clean(block)):
-            spans = _spans(sentence)
+        for sentence in _SENTENCE_END.split(normalize(block)):
+            spans = check.word_spans(sentence, forgive_glue=False)
             if len(spans) >= 2:
                 end = spans[min(4, len(spans)) - 1][1]
                 found.append(fold(sentence[spans[0][0] : end]))
@@ -124,7 +105,7 @@ def score(expected: str, pages: list[str], *, own_marks: str = "") -> Scores:
         want_pairs += pairs(block)
     missing_words = want_words - Counter(got)
     found_pairs = want_pairs & pairs(got)
-    haystack = fold(clean(text))
+    haystack = fold(normalize(text))
     wanted = phrases(expected)
     missing = [p for p in wanted if p not in haystack]
     marks = [
