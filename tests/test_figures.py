@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
@@ -26,6 +25,8 @@ from briefing.figures import (
     render_figure,
 )
 from briefing.figures.svgtext import svg_text
+
+from .helpers import tool
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "figures"
@@ -494,7 +495,6 @@ def test_caption_is_in_the_text_layer(rendered: Path) -> None:
     pdf.close()
     for phrase in (OCR_BAR["title"], "المصدر:", OCR_BAR["source"]):
         assert "".join(phrase.split()) in text
-    if shutil.which("pdftotext"):
-        out = subprocess.run(["pdftotext", str(rendered), "-"], capture_output=True, text=True)
-        flat = "".join(_normalise(out.stdout).split())
-        assert "".join(_normalise("جهاز الاستخبارات الوطني").split()) in flat
+    out = subprocess.run([tool("pdftotext"), str(rendered), "-"], capture_output=True, text=True)
+    flat = "".join(_normalise(out.stdout).split())
+    assert "".join(_normalise("جهاز الاستخبارات الوطني").split()) in flat

@@ -158,6 +158,8 @@ class Limits(_Section):
     """Longest figure label."""
     max_brackets: int = Field(300, gt=0)
     """'[' and '<' in one Markdown paragraph."""
+    import_timeout: float = Field(60.0, gt=0)
+    """Seconds one pandoc run of ``briefing import`` may take (a Word file is untrusted too)."""
 
 
 class Build(_Section):

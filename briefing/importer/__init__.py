@@ -110,10 +110,11 @@ def _import(
     # down, it is never mistaken for a brief by a build running meanwhile.
     with tempfile.TemporaryDirectory(prefix=".import-", dir=content) as tmp:
         work = Path(tmp)
-        ast = pandoc.read_docx(source, work / "extracted")
+        timeout = config.limits.import_timeout
+        ast = pandoc.read_docx(source, work / "extracted", timeout=timeout)
         converted = convert(ast, max_image_bytes=config.limits.max_resource_bytes)
         result, text = _compose(
-            source, ast, converted, inventory, audiences, today or dt.date.today()
+            source, ast, converted, inventory, audiences, today or dt.date.today(), timeout
         )
         stage = work / name
         stage.mkdir()
@@ -165,6 +166,7 @@ def _compose(
     inventory: safety.Inventory,
     audiences: list[str] | None,
     today: dt.date,
+    timeout: float,
 ) -> tuple[ImportResult, str]:
     """The brief's text, and what to tell the editor about it."""
     info: list[str] = []
@@ -176,11 +178,10 @@ def _compose(
     title, blocks = _title(meta, blocks, props.title or source.stem, info)
     date = _date(meta, props.created, today, info)
     authors = _meta_list(meta.get("author")) or props.authors
-    blocks, items = _front_matter_fields(
-        ast["pandoc-api-version"], meta, blocks, converted, info, source
-    )
+    version = ast["pandoc-api-version"]
+    blocks, items = _front_matter_fields(version, meta, blocks, converted, info, source, timeout)
     body = pandoc.write_markdown(
-        {"pandoc-api-version": ast["pandoc-api-version"], "meta": {}, "blocks": blocks}, source
+        {"pandoc-api-version": version, "meta": {}, "blocks": blocks}, source, timeout=timeout
     )
     text = (
         frontmatter.render(
@@ -248,6 +249,7 @@ def _front_matter_fields(
     converted: Converted,
     info: list[str],
     source: Path,
+    timeout: float,
 ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
     """Sections that become front-matter fields (summary, key points, …), moved out of the
     body; the Abstract paragraph becomes the summary when no section gave one."""
@@ -255,12 +257,12 @@ def _front_matter_fields(
     info.extend(left)
     items: dict[str, list[str]] = {}
     for section in moved:
-        items[section.key] = _markdown_items(version, section.items, source)
+        items[section.key] = _markdown_items(version, section.items, source, timeout)
         info.append(f"section «{section.title}» moved to '{section.key}' in the front matter")
         converted.removed.update(_WORD.findall(section.title))  # the box prints its own
     abstract = meta.get("abstract")
     if "summary" not in items and abstract and abstract.get("t") == "MetaBlocks":
-        items["summary"] = _markdown_items(version, [abstract["c"]], source)
+        items["summary"] = _markdown_items(version, [abstract["c"]], source, timeout)
         info.append("Abstract paragraph moved to 'summary'")
     return blocks, items
 
@@ -280,7 +282,7 @@ def _changes_note(converted: Converted, inventory: safety.Inventory) -> list[str
 
 
 def _markdown_items(
-    version: list[int], items: list[list[dict[str, Any]]], source: Path
+    version: list[int], items: list[list[dict[str, Any]]], source: Path, timeout: float
 ) -> list[str]:
     """Each entry's blocks as one Markdown string (pandoc writes them all in one run)."""
     separator = {"t": "HorizontalRule"}
@@ -288,7 +290,7 @@ def _markdown_items(
     for item in items:
         blocks.extend([*item, separator])
     out = pandoc.write_markdown(
-        {"pandoc-api-version": version, "meta": {}, "blocks": blocks}, source
+        {"pandoc-api-version": version, "meta": {}, "blocks": blocks}, source, timeout=timeout
     )
     parts = [p.strip() for p in re.split(r"^(?:\* \* \*|-{3,}|\*{3,})\s*$", out, flags=re.M)]
     return [p for p in parts if p][: len(items)]

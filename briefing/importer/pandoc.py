@@ -17,7 +17,6 @@ from typing import Any
 
 from briefing.errors import BriefError
 
-TIMEOUT = 60.0  #: seconds for one pandoc run
 HEAP_MB = 1024  #: pandoc's heap cap
 
 #: Markdown that Python-Markdown (what briefs are read with) understands the same way:
@@ -42,18 +41,16 @@ def executable() -> str:
         ) from None
 
 
-def _run(
-    args: list[str], source: Path, *, stdin: bytes | None = None, cwd: Path | None = None
-) -> bytes:
+def _run(args: list[str], source: Path, *, timeout: float, stdin: bytes | None = None) -> bytes:
     command = [executable(), "+RTS", f"-M{HEAP_MB}m", "-RTS", "--sandbox", *args]
     try:
         done = subprocess.run(
-            command, input=stdin, capture_output=True, timeout=TIMEOUT, cwd=cwd, check=False
+            command, input=stdin, capture_output=True, timeout=timeout, check=False
         )
     except subprocess.TimeoutExpired:
         raise BriefError(
             source,
-            f"conversion took longer than {TIMEOUT:.0f} s and was stopped "
+            f"conversion took longer than {timeout:g} s ([limits] import_timeout) and was stopped "
             "(is the document very large?)",
         ) from None
     if done.returncode != 0:
@@ -67,7 +64,7 @@ def _run(
     return done.stdout
 
 
-def read_docx(path: Path, media_dir: Path) -> dict[str, Any]:
+def read_docx(path: Path, media_dir: Path, *, timeout: float) -> dict[str, Any]:
     """The document as pandoc's JSON AST; images are extracted under ``media_dir``.
 
     ``--track-changes=all`` keeps insertions, deletions and comments as marked spans, so the
@@ -82,15 +79,17 @@ def read_docx(path: Path, media_dir: Path) -> dict[str, Any]:
             str(path.resolve()),
         ],
         path,
+        timeout=timeout,
     )
     return json.loads(out)
 
 
-def write_markdown(ast: dict[str, Any], source: Path) -> str:
+def write_markdown(ast: dict[str, Any], source: Path, *, timeout: float) -> str:
     """Markdown for a JSON AST (no wrapping: one paragraph per line keeps diffs readable)."""
     out = _run(
         ["--from=json", f"--to={MARKDOWN}", "--wrap=none", "--markdown-headings=atx"],
         source,
+        timeout=timeout,
         stdin=json.dumps(ast).encode(),
     )
     return out.decode("utf-8")
