@@ -20,7 +20,14 @@ import pytest
 from briefing.pdf.textlayer.check import words as words
 
 #: The Debian package install.sh installs each command-line tool from.
-PACKAGES = {"pdftotext": "poppler-utils", "pdffonts": "poppler-utils", "qpdf": "qpdf"}
+PACKAGES = {
+    "pdftotext": "poppler-utils",
+    "pdffonts": "poppler-utils",
+    "pdfinfo": "poppler-utils",
+    "pdftoppm": "poppler-utils",
+    "qpdf": "qpdf",
+    "tesseract": "tesseract-ocr tesseract-ocr-ara",
+}
 
 
 def tool(name: str) -> str:

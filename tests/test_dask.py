@@ -28,6 +28,7 @@ from briefing.build.workers import run_dask
 from briefing.config import load_config
 
 from .conftest import write_brief
+from .helpers import tool
 from .test_rebuild import brief_text, editions, names
 
 CHART = """<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100" viewBox="0 0 200 100">
@@ -137,7 +138,7 @@ def remote_only(cluster: str, tmp_path: Path) -> RemoteOnly:
 def pdf_pages(path: Path) -> int:
     data = path.read_bytes()
     assert data.startswith(b"%PDF-")
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    info = subprocess.run([tool("pdfinfo"), str(path)], capture_output=True, text=True, check=True)
     return int(
         next(line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages:"))
     )

@@ -453,7 +453,7 @@ def _ocr(pdf: Path, page: int) -> str:
     prefix = pdf.with_name(f"page{page}")
     subprocess.run(
         [
-            "pdftoppm",
+            tool("pdftoppm"),
             "-r",
             "200",
             "-gray",
@@ -469,7 +469,7 @@ def _ocr(pdf: Path, page: int) -> str:
         check=True,
     )
     out = subprocess.run(
-        ["tesseract", f"{prefix}.png", "-", "-l", "ara", "--psm", "11"],
+        [tool("tesseract"), f"{prefix}.png", "-", "-l", "ara", "--psm", "11"],
         capture_output=True,
         text=True,
         check=True,
