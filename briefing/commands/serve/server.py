@@ -11,8 +11,9 @@ from pathlib import Path
 
 from briefing.build import Edition, load_brief, make_job, plan, write_pages
 from briefing.build.barrier import call_isolated
-from briefing.build.job import JobResult, renderer_for, run_job
+from briefing.build.job import JobResult, RenderJob
 from briefing.build.load import Page
+from briefing.build.workers import WarmPool
 from briefing.commands.serve.httpd import Server
 from briefing.commands.serve.routes import Handler
 from briefing.commands.watching import changes
@@ -50,6 +51,7 @@ class PreviewServer:
         self.config_error: BriefError | None = None
         self._lock = threading.Lock()  # version, config, PDF cache
         self._render_lock = threading.Lock()  # one WeasyPrint render at a time
+        self._workers = WarmPool()  # one render worker, warm from one preview to the next
         self._pdfs: dict[tuple[str, str], tuple[int, bytes | BriefError]] = {}
         self._stop = threading.Event()
         self._restart = threading.Event()
@@ -97,6 +99,8 @@ class PreviewServer:
         self.httpd.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+        with self._render_lock:
+            self._workers.close()
 
     def __enter__(self) -> PreviewServer:
         return self.start()
@@ -224,6 +228,16 @@ class PreviewServer:
             raise error or BriefError(edition.brief.source.path, "no HTML was written")
         return page
 
+    def _render(self, job: RenderJob, config: Config) -> JobResult:
+        """One job on the kept worker (its limits are the build's); the worker stays warm."""
+        limits = config.limits
+        pool = self._workers.get(
+            processes=1, timeout=limits.render_timeout, memory_mb=limits.worker_memory_mb
+        )
+        pool.start(1, warm=(job.fonts_dir, job.pdf_variant))
+        (result,) = pool([job])  # the whole iterator: the pool is idle again after it
+        return result
+
     def pdf(self, slug: str, audience: str) -> bytes:
         """The PDF of one edition, rendered once per version; raises :class:`BriefError`."""
         key = (slug, audience)
@@ -236,15 +250,7 @@ class PreviewServer:
                     version, config, brief, edition = self.edition(slug, audience)
                     page = self._page_of(edition, config)
                     job = make_job(edition, page.html, config, remote=False, expected=page.expected)
-                    renderer_for(job)  # WeasyPrint and fonts loaded once, here: inherited
-                    result: JobResult = call_isolated(
-                        run_job,
-                        job,
-                        path=brief.source.path,
-                        what="rendering this edition",
-                        timeout=config.limits.render_timeout,
-                        memory_mb=config.limits.worker_memory_mb,
-                    )
+                    result = self._render(job, config)
                     error = result.brief_error()
                     if error is None and result.pdf is None:
                         error = BriefError(brief.source.path, "the render made no PDF")
