@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
+from briefing import warm
 from briefing.build.cache import Cache, Keys, logos_shown, stamp
 from briefing.build.editions import Edition, find, plan
 from briefing.build.job import RenderJob, make_job
@@ -105,6 +106,7 @@ def build(
             runner = _default_runner(config, jobs or default_jobs(config), scheduler)
             if isinstance(runner, LocalPool):
                 stack.enter_context(runner)  # this build's own workers end with it
+        stack.callback(warm.discard)  # a worker forked at start-up and never used
         stack.enter_context(output_lock(out_dir, wait=wait))
         run.run(list(paths), runner=runner, remote=scheduler is not None, on_plan=on_plan)
     run.report.seconds = time.perf_counter() - started
@@ -144,16 +146,18 @@ class _Run:
         remove_leftovers(out_dir)
         files, self.report.errors = find(config, paths)
         unchanged, to_load = self._skip_unchanged(files)
-        if to_load and isinstance(runner, LocalPool):
+        if not to_load:
+            warm.discard()  # nothing to render: the worker forked at start-up is not needed
+        elif isinstance(runner, LocalPool):
             # something to render, most likely: the workers warm up while the briefs load
-            warm = (str(config.fonts_dir), config.build.pdf_variant)
-            runner.start(len(to_load) * len(self.wanted), warm=warm)
+            fonts = (str(config.fonts_dir), config.build.pdf_variant)
+            runner.start(len(to_load) * len(self.wanted), warm=fonts)
         briefs, load_errors = load_all(to_load, config)
         self.report.errors += load_errors
         stale = self._plan(briefs)
         if on_plan:
             on_plan(len(stale))
-        for job_result in runner(self._jobs(stale, remote=remote)) if stale else ():
+        for job_result in runner(self._jobs(stale, remote=remote)):
             edition, templates, logos = self.in_flight.pop(job_result.name)
             self.emit(publish_result(job_result, edition, self.keys, templates, logos))
         current = unchanged | {relative(b.source.path, config.root) for b in briefs}

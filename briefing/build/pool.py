@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
+from briefing import warm as prestarted
 from briefing.build.job import JobResult, RenderJob, run_job, warm_up
 
 #: What renders one job (in a worker): :func:`briefing.build.job.run_job`.
@@ -81,6 +82,26 @@ def _serve(
         if job is None:
             return
         conn.send(_render_one(render, job, memory_mb))
+
+
+def adopt(conn: Connection, parent_pid: int) -> None:
+    """The prestarted worker (:mod:`briefing.warm`): import what a render needs before the
+    pool says what it wants, then serve it as any worker."""
+    _die_with_parent(parent_pid)
+    import PIL.Image  # noqa: F401
+    import pypdfium2  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    from briefing.pdf import renderer  # noqa: F401
+    from briefing.pdf.textlayer import check
+
+    check.load_mupdf()
+    try:
+        settings = conn.recv()  # (memory_mb, warm): the pool that took it
+    except EOFError:
+        return
+    if settings is not None:
+        _serve(conn, settings[0], None, None, run_job, settings[1])
 
 
 def _render_one(render: Render, job: RenderJob, memory_mb: int) -> JobResult:
@@ -153,6 +174,12 @@ class LocalPool:
         yield from self._results()
 
     def _fork(self) -> _Worker:
+        taken = prestarted.take() if self.render is run_job else None
+        if taken is not None:
+            process, conn = taken
+            conn.send((self.memory_mb, self.warm))
+            self.workers.append(_Worker(process, conn))
+            return self.workers[-1]
         parent, child = self.ctx.Pipe()
         process = self.ctx.Process(  # type: ignore[attr-defined]
             target=_serve,
