@@ -156,12 +156,14 @@ class LocalPool:
     def start(self, count: int | None = None, warm: Warm | None = None) -> None:
         """Have ``count`` (at most ``processes``) workers running, warmed up for ``warm``."""
         self.warm = warm or self.warm
+        self._prune()
         wanted = min(self.processes, self.processes if count is None else max(1, count))
         while len(self.workers) < wanted:
             self._fork()
 
     def __call__(self, jobs: Iterable[RenderJob]) -> Iterator[JobResult]:
         self.pending = iter(jobs)
+        self._prune()
         for worker in [w for w in self.workers if w.job is None]:
             if not self._feed(worker):
                 break
@@ -172,6 +174,12 @@ class LocalPool:
                     break
                 self._give(self._fork(), job)
         yield from self._results()
+
+    def _prune(self) -> None:
+        """Forget workers that died while idle (between the builds of ``watch``)."""
+        for dead in [w for w in self.workers if not w.process.is_alive()]:
+            self.workers.remove(dead)
+            dead.conn.close()
 
     def _fork(self) -> _Worker:
         taken = prestarted.take() if self.render is run_job else None

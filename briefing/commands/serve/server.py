@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from briefing.build import Edition, load_brief, make_job, plan, write_pages
 from briefing.build.barrier import call_isolated
 from briefing.build.job import JobResult, RenderJob
 from briefing.build.load import Page
-from briefing.build.workers import WarmPool
+from briefing.build.workers import LocalPool, WarmPool
 from briefing.commands.serve.httpd import Server
 from briefing.commands.serve.routes import Handler
 from briefing.commands.watching import changes
@@ -52,6 +53,9 @@ class PreviewServer:
         self._lock = threading.Lock()  # version, config, PDF cache
         self._render_lock = threading.Lock()  # one WeasyPrint render at a time
         self._workers = WarmPool()  # one render worker, warm from one preview to the next
+        # the worker's parent thread: it lives as long as the server (a worker is killed
+        # when the thread that forked it ends, and request threads end after each request)
+        self._render_thread = ThreadPoolExecutor(1, thread_name_prefix="briefing-render")
         self._pdfs: dict[tuple[str, str], tuple[int, bytes | BriefError]] = {}
         self._stop = threading.Event()
         self._restart = threading.Event()
@@ -83,6 +87,8 @@ class PreviewServer:
         return self
 
     def start_watching(self) -> None:
+        if self.config is not None:  # the render worker warms up before the first preview
+            self._render_thread.submit(self._warm_up, self.config)
         for target, name in (
             (self._watch_tree, "briefing-watch"),
             (self._watch_root, "briefing-watch-root"),
@@ -100,7 +106,8 @@ class PreviewServer:
         for thread in self._threads:
             thread.join(timeout=5)
         with self._render_lock:
-            self._workers.close()
+            self._render_thread.submit(self._workers.close).result()
+        self._render_thread.shutdown()
 
     def __enter__(self) -> PreviewServer:
         return self.start()
@@ -230,13 +237,19 @@ class PreviewServer:
 
     def _render(self, job: RenderJob, config: Config) -> JobResult:
         """One job on the kept worker (its limits are the build's); the worker stays warm."""
+        return self._render_thread.submit(self._render_here, job, config).result()
+
+    def _render_here(self, job: RenderJob, config: Config) -> JobResult:
+        (result,) = self._warm_up(config)([job])  # the whole iterator: the pool is idle after
+        return result
+
+    def _warm_up(self, config: Config) -> LocalPool:
         limits = config.limits
         pool = self._workers.get(
             processes=1, timeout=limits.render_timeout, memory_mb=limits.worker_memory_mb
         )
-        pool.start(1, warm=(job.fonts_dir, job.pdf_variant))
-        (result,) = pool([job])  # the whole iterator: the pool is idle again after it
-        return result
+        pool.start(1, warm=(str(config.fonts_dir), config.build.pdf_variant))
+        return pool
 
     def pdf(self, slug: str, audience: str) -> bytes:
         """The PDF of one edition, rendered once per version; raises :class:`BriefError`."""
