@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import live  # (bench/live.py: watch and serve latency)
 import run as catalogue  # (bench/run.py: sample variants, code snapshot)
 
 REPO = catalogue.REPO
@@ -207,6 +208,13 @@ def main() -> None:
             timed([py, "-c", WARM_BRIEFING, str(one), str(warm_n)], env, tmp).out
         )["times"][1:]
 
+        saves = [
+            catalogue.variant(SAMPLE.read_text(encoding="utf-8"), 100 + k) for k in range(warm_n)
+        ]
+        brief, pdf = one / "content" / "b001" / "index.md", one / "dist" / "b001" / "full.pdf"
+        watch_times = live.watch_latency(one, brief, pdf, saves, env)
+        serve_times = live.serve_latency(one, brief, "b001", saves, env)
+
         batch_runs, floor_batch = [], []
         for _ in range(args.repeat):
             halves = [[str(p) for p in batch_html[k::2]] for k in range(2)]
@@ -274,6 +282,19 @@ def main() -> None:
         f"| warm render in a live process (briefing: a render job, text check on), s | "
         f"{med(ours_warm):.3f} | {med(floor_warm):.3f} | "
         f"{med(ours_warm) / med(floor_warm):.2f}× |"
+    )
+    warm_floor = med(floor_warm)
+    for label, times in (
+        ("save → PDF in `watch` (debounce included; 1st save apart)", watch_times[1:]),
+        ("save → PDF bytes from `serve` (1st preview apart)", serve_times[1:]),
+    ):
+        print(
+            f"| {label}, s | {med(times):.3f} | {warm_floor:.3f} (warm render) | "
+            f"**{med(times) / warm_floor:.2f}×** |"
+        )
+    print(
+        f"| first save in `watch` / first preview in `serve`, s | {watch_times[0]:.2f} / "
+        f"{serve_times[0]:.2f} | – | – |"
     )
     print(
         f"| no-op rebuild (nothing changed), wall s | {wall('noop'):.2f} | – | "

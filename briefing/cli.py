@@ -92,6 +92,10 @@ def build(
     verbose: bool,
 ) -> None:
     """Build every brief under content/ (or the given files) into PDFs, only what changed."""
+    if scheduler is None:
+        from briefing import warm
+
+        warm.prestart()  # a render worker imports WeasyPrint while this process reads
     from briefing.commands.progress import run_build
 
     _setup_logging(quiet or as_json, verbose)

@@ -10,10 +10,12 @@ This module ties them together in :func:`build`, the public entry point.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
+from briefing import warm
 from briefing.build.cache import Cache, Keys, logos_shown, stamp
 from briefing.build.editions import Edition, find, plan
 from briefing.build.job import RenderJob, make_job
@@ -28,7 +30,7 @@ from briefing.build.publish import (
     write_manifest,
 )
 from briefing.build.report import Report, Result, Status
-from briefing.build.workers import Runner, run_dask, run_here, run_local
+from briefing.build.workers import LocalPool, Runner, run_dask, run_here
 from briefing.config import Config, default_jobs
 from briefing.content.brief import Brief
 from briefing.content.discovery import slug_of
@@ -78,8 +80,10 @@ def build(
     :class:`BriefError`). The other editions are neither built, reported nor removed.
     ``on_result`` is called with each output's result as it is known, ``on_plan`` with the
     number of editions about to be rendered. ``runner``: where the render jobs run (default:
-    local worker processes, or the Dask cluster at ``scheduler``); e.g.
-    :func:`~briefing.build.workers.run_here` renders in this process.
+    local worker processes of this build, or the Dask cluster at ``scheduler``); e.g.
+    :func:`~briefing.build.workers.run_here` renders in this process, and a
+    :class:`~briefing.build.workers.LocalPool` kept by the caller (``watch``, ``serve``) keeps
+    its warm workers after the build.
     """
     started = time.perf_counter()
     out_dir = out_dir or config.output_dir
@@ -98,13 +102,14 @@ def build(
         wanted=frozenset(audiences or config.audiences),
         on_result=on_result,
     )
-    with output_lock(out_dir, wait=wait):
-        run.run(
-            list(paths),
-            runner=runner or _default_runner(config, jobs or default_jobs(config), scheduler),
-            remote=scheduler is not None,
-            on_plan=on_plan,
-        )
+    with contextlib.ExitStack() as stack:
+        if runner is None:
+            runner = _default_runner(config, jobs or default_jobs(config), scheduler)
+            if isinstance(runner, LocalPool):
+                stack.enter_context(runner)  # this build's own workers end with it
+        stack.callback(warm.discard)  # a worker forked at start-up and never used
+        stack.enter_context(output_lock(out_dir, wait=wait))
+        run.run(list(paths), runner=runner, remote=scheduler is not None, on_plan=on_plan)
     run.report.seconds = time.perf_counter() - started
     return run.report
 
@@ -142,6 +147,12 @@ class _Run:
         remove_leftovers(out_dir)
         files, self.report.errors = find(config, paths)
         unchanged, to_load = self._skip_unchanged(files)
+        if not to_load:
+            warm.discard()  # nothing to render: the worker forked at start-up is not needed
+        elif isinstance(runner, LocalPool):
+            # something to render, most likely: the workers warm up while the briefs load
+            fonts = (str(config.fonts_dir), config.build.pdf_variant)
+            runner.start(len(to_load) * len(self.wanted), warm=fonts)
         briefs, load_errors = load_all(to_load, config)
         self.report.errors += load_errors
         stale = self._plan(briefs)
@@ -232,9 +243,6 @@ def _default_runner(config: Config, processes: int, scheduler: str | None) -> Ru
     limits = config.limits
     if scheduler:
         return lambda jobs: run_dask(jobs, scheduler=scheduler, timeout=limits.render_timeout)
-    return lambda jobs: run_local(
-        jobs,
-        processes=processes,
-        timeout=limits.render_timeout,
-        memory_mb=limits.worker_memory_mb,
+    return LocalPool(
+        processes=processes, timeout=limits.render_timeout, memory_mb=limits.worker_memory_mb
     )

@@ -11,6 +11,7 @@ edition as a job.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tempfile
 import time
@@ -124,26 +125,45 @@ def _render(job: RenderJob, result: JobResult) -> None:
     if job.expected is not None:
         from briefing.pdf import textlayer
 
-        results = textlayer.measure(rendered.data, job.expected)
+        found = textlayer.check.verdict(rendered.data, job.expected)
         # the share of words some reader gives back: below it, words are missing from the
         # document itself, not from one reader's reading of it
-        result.fidelity = textlayer.check.words_found_by_some(results)
+        result.fidelity = found.words
         result.fidelity_missing = tuple(
             f"«{phrase}»" + (f" ({section})" if section else "")
-            for section, phrase in textlayer.check.missing_everywhere(results)
+            for section, phrase in found.missing
         )
 
 
 def renderer_for(job: RenderJob) -> PdfRenderer:
-    """One renderer (and FontConfiguration) per process and settings. Called ahead in a
-    process that forks a child per render (the preview), so every child inherits it warm."""
+    """One renderer (and FontConfiguration) per process and settings, kept for every later job
+    of this process (a worker renders many)."""
+    return _renderer(job.fonts_dir, job.pdf_variant)
+
+
+def _renderer(fonts_dir: str, pdf_variant: str) -> PdfRenderer:
     from briefing.pdf.renderer import PdfRenderer
 
-    key = (job.fonts_dir, job.pdf_variant)
+    key = (fonts_dir, pdf_variant)
     renderer = _RENDERERS.get(key)
     if renderer is None:
-        renderer = _RENDERERS[key] = PdfRenderer(Path(job.fonts_dir), job.pdf_variant)
+        renderer = _RENDERERS[key] = PdfRenderer(Path(fonts_dir), pdf_variant)
     return renderer
+
+
+def warm_up(fonts_dir: str, pdf_variant: str) -> None:
+    """Do in this process, ahead of its first job, what every render needs: import WeasyPrint,
+    Pillow and the check's readers, make the renderer and its FontConfiguration. A worker
+    calls it as soon as it starts, while the build is still writing the first HTML. A font
+    problem is left for the job to report (it names the brief)."""
+    import PIL.Image  # noqa: F401
+    import pypdfium2  # noqa: F401
+
+    from briefing.pdf.textlayer import check
+
+    check.load_mupdf()
+    with contextlib.suppress(BriefError):
+        _renderer(fonts_dir, pdf_variant)
 
 
 def _render_unpacked(job: RenderJob, tmp: Path, result: JobResult) -> None:

@@ -13,8 +13,9 @@ from pathlib import Path
 import click
 
 from briefing.build import Report, Result, build
+from briefing.build.workers import WarmPool
 from briefing.commands.progress import describe, summary_line
-from briefing.config import CONFIG_NAME, Config, load_config
+from briefing.config import CONFIG_NAME, Config, default_jobs, load_config
 from briefing.errors import BriefError
 
 Echo = Callable[[str], None]
@@ -31,6 +32,25 @@ def out(message: str) -> None:
 def err(message: str) -> None:
     """Print to stderr."""
     click.echo(message, err=True)
+
+
+def warm_builder(pool: WarmPool) -> Builder:
+    """:func:`~briefing.build.build` on workers kept in ``pool`` from one run to the next, so
+    a save re-renders with WeasyPrint, fonts and the renderer already loaded."""
+
+    def run(config: Config, *, jobs: int | None = None, **kwargs: object) -> Report:
+        limits = config.limits
+        local = pool.get(
+            processes=jobs or default_jobs(config),
+            timeout=limits.render_timeout,
+            memory_mb=limits.worker_memory_mb,
+        )
+        report = build(config, jobs=jobs, runner=local, **kwargs)  # type: ignore[arg-type]
+        # warm now, in the background, so the next save does not wait for WeasyPrint's import
+        local.start(warm=(str(config.fonts_dir), config.build.pdf_variant))
+        return report
+
+    return run
 
 
 def build_once(

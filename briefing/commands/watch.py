@@ -18,9 +18,10 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from briefing.build import Report, build
+from briefing.build import Report
 from briefing.build.paths import relative
-from briefing.commands.rebuild import Builder, Echo, build_once, err, out
+from briefing.build.workers import WarmPool
+from briefing.commands.rebuild import Builder, Echo, build_once, err, out, warm_builder
 from briefing.commands.watching import changes as watch_changes
 from briefing.config import CONFIG_NAME, Config, load_config
 from briefing.errors import BriefError, printable
@@ -88,15 +89,18 @@ def watch_and_build(
     on_build: Callable[[Report | None], None] | None = None,
     echo: Echo = out,
     error: Echo = err,
-    builder: Builder = build,
+    builder: Builder | None = None,
 ) -> int:
     """Build once, then rebuild on every save until interrupted; returns the exit code (0).
 
     ``stop_event`` ends the loop from another thread; ``on_build(report_or_None)`` is called
     after each build and ``builder`` runs it (see :data:`briefing.commands.rebuild.Builder`),
-    for tests or to embed the watcher.
+    for tests or to embed the watcher; by default, :func:`~briefing.build.build` on worker
+    processes kept warm from one save to the next.
     """
     stop = stop_event or threading.Event()
+    pool = WarmPool()
+    builder = builder or warm_builder(pool)
     try:
         config: Config | None = load_config(root)
     except (BriefError, OSError):
@@ -135,6 +139,8 @@ def watch_and_build(
                 break  # the watcher ended: stop_event set, or Ctrl-C caught by watchfiles
     except KeyboardInterrupt:
         pass
+    finally:
+        pool.close()
     echo("stopped watching")
     return 0
 

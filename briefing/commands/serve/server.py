@@ -6,13 +6,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.build import Edition, load_brief, make_job, plan, write_pages
 from briefing.build.barrier import call_isolated
-from briefing.build.job import JobResult, renderer_for, run_job
+from briefing.build.job import JobResult, RenderJob
 from briefing.build.load import Page
+from briefing.build.workers import LocalPool, WarmPool
 from briefing.commands.serve.httpd import Server
 from briefing.commands.serve.routes import Handler
 from briefing.commands.watching import changes
@@ -51,6 +53,10 @@ class PreviewServer:
         self.config_error: BriefError | None = None
         self._lock = threading.Lock()  # version, config, PDF cache
         self._render_lock = threading.Lock()  # one WeasyPrint render at a time
+        self._workers = WarmPool()  # one render worker, warm from one preview to the next
+        # the worker's parent thread: it lives as long as the server (a worker is killed
+        # when the thread that forked it ends, and request threads end after each request)
+        self._render_thread = ThreadPoolExecutor(1, thread_name_prefix="briefing-render")
         self._pdfs: dict[tuple[str, str], tuple[int, bytes | BriefError]] = {}
         self._stop = threading.Event()
         self._restart = threading.Event()
@@ -82,6 +88,8 @@ class PreviewServer:
         return self
 
     def start_watching(self) -> None:
+        if self.config is not None:  # the render worker warms up before the first preview
+            self._render_thread.submit(self._warm_up, self.config)
         for target, name in (
             (self._watch_tree, "briefing-watch"),
             (self._watch_root, "briefing-watch-root"),
@@ -98,6 +106,9 @@ class PreviewServer:
         self.httpd.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+        with self._render_lock:
+            self._render_thread.submit(self._workers.close).result()
+        self._render_thread.shutdown()
 
     def __enter__(self) -> PreviewServer:
         return self.start()
@@ -225,6 +236,22 @@ class PreviewServer:
             raise error or BriefError(edition.brief.source.path, "no HTML was written")
         return page
 
+    def _render(self, job: RenderJob, config: Config) -> JobResult:
+        """One job on the kept worker (its limits are the build's); the worker stays warm."""
+        return self._render_thread.submit(self._render_here, job, config).result()
+
+    def _render_here(self, job: RenderJob, config: Config) -> JobResult:
+        (result,) = self._warm_up(config)([job])  # the whole iterator: the pool is idle after
+        return result
+
+    def _warm_up(self, config: Config) -> LocalPool:
+        limits = config.limits
+        pool = self._workers.get(
+            processes=1, timeout=limits.render_timeout, memory_mb=limits.worker_memory_mb
+        )
+        pool.start(1, warm=(str(config.fonts_dir), config.build.pdf_variant))
+        return pool
+
     def pdf(self, slug: str, audience: str) -> bytes:
         """The PDF of one edition, rendered once per version; raises :class:`BriefError`."""
         key = (slug, audience)
@@ -237,15 +264,7 @@ class PreviewServer:
                     version, config, brief, edition = self.edition(slug, audience)
                     page = self._page_of(edition, config)
                     job = make_job(edition, page.html, config, remote=False, expected=page.expected)
-                    renderer_for(job)  # WeasyPrint and fonts loaded once, here: inherited
-                    result: JobResult = call_isolated(
-                        run_job,
-                        job,
-                        path=brief.source.path,
-                        what="rendering this edition",
-                        timeout=config.limits.render_timeout,
-                        memory_mb=config.limits.worker_memory_mb,
-                    )
+                    result = self._render(job, config)
                     error = result.brief_error()
                     if error is None and result.pdf is None:
                         error = BriefError(brief.source.path, "the render made no PDF")

@@ -197,17 +197,31 @@ def _found(
     return False
 
 
-def _score(reader: str, blocks: Sequence[tuple[str, str]], text: str) -> Fidelity:
-    want = Counter(w for _, block in blocks for w in words(block))
+@dataclass(frozen=True)
+class _Expected:
+    """What every reader's text is compared with, worked out once per PDF."""
+
+    want: Counter[str]
+    total: int
+    phrases: list[tuple[str, tuple[str, ...]]]
+
+    @classmethod
+    def of(cls, blocks: Sequence[tuple[str, str]]) -> _Expected:
+        want = Counter(w for _, block in blocks for w in words(block))
+        return cls(want, sum(want.values()), phrases(blocks))
+
+
+def _score(reader: str, expected: _Expected | Sequence[tuple[str, str]], text: str) -> Fidelity:
+    if not isinstance(expected, _Expected):
+        expected = _Expected.of(expected)
+    want, total, wanted = expected.want, expected.total, expected.phrases
     got_words = words(text)
     got = Counter(got_words)
-    total = sum(want.values())
     share = sum(min(n, got[w]) for w, n in want.items()) / total if total else 1.0
     grams = {tuple(got_words[i : i + n]) for n in (1, 2, 3, 4) for i in range(len(got_words))}
     positions: dict[str, list[int]] = {}
     for index, word in enumerate(got_words):
         positions.setdefault(word, []).append(index)
-    wanted = phrases(blocks)
     missing = tuple(
         (section, " ".join(head)) for section, head in wanted if not _found(head, grams, positions)
     )
@@ -240,7 +254,29 @@ def measure(
     ``expected`` is plain text, or (section, text) blocks in reading order as made by
     :func:`briefing.render.visible_blocks`.
     """
-    blocks = [("", expected)] if isinstance(expected, str) else list(expected)
-    return [
-        _score(name, blocks, extract_text(pdf, name)) for name in (readers or default_readers())
-    ]
+    want = _Expected.of([("", expected)] if isinstance(expected, str) else list(expected))
+    return [_score(name, want, extract_text(pdf, name)) for name in (readers or default_readers())]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the build reports of a PDF's text layer."""
+
+    words: float  # share of expected words some reader gives back (words_found_by_some)
+    missing: list[tuple[str, str]]  # (section, phrase) no reader gives back, in source order
+
+
+def verdict(
+    pdf: bytes, expected: Sequence[tuple[str, str]], readers: Sequence[str] | None = None
+) -> Verdict:
+    """:func:`words_found_by_some` and :func:`missing_everywhere` of :func:`measure`, reading
+    with one reader after another only while some word or phrase is still missing from every
+    reader so far: what the first reader finds, no later reader can take away, so the answer
+    is the same and a PDF the first reader reads whole is read once."""
+    want = _Expected.of(list(expected))
+    results: list[Fidelity] = []
+    for name in readers or default_readers():
+        results.append(_score(name, want, extract_text(pdf, name)))
+        if not missing_everywhere(results) and words_found_by_some(results) == 1.0:
+            break
+    return Verdict(words_found_by_some(results), missing_everywhere(results))

@@ -1,0 +1,79 @@
+"""Warm render workers (briefing.build.pool) and the text check's early stop.
+
+The pool's workers outlive one batch when their owner keeps them (``watch``, ``serve``): the
+same process renders the next batch, and a worker that died while idle is replaced rather than
+handed a job. The check reads with a second reader only while something is missing from every
+reader so far, and its verdict is the one every reader's measure gives.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from briefing.build import build
+from briefing.build.job import JobResult, RenderJob
+from briefing.build.workers import LocalPool, run_here
+from briefing.config import load_config
+from briefing.pdf.textlayer import check
+
+from .conftest import MINIMAL, write_brief
+
+
+def _pid(job: RenderJob) -> JobResult:
+    """What a worker does in these tests: say which process it is (in ``pages``)."""
+    return JobResult(job.name, pdf=b"", pages=os.getpid())
+
+
+def _jobs(*names: str) -> list[RenderJob]:
+    return [RenderJob(n, "x.md", "<p>x</p>", ".", (), ".") for n in names]
+
+
+def test_a_kept_pool_renders_the_next_batch_in_the_same_worker():
+    with LocalPool(processes=1, timeout=60, memory_mb=0, render=_pid) as pool:
+        first = [r.pages for r in pool(_jobs("a/full", "b/full"))]
+        second = [r.pages for r in pool(_jobs("c/full"))]
+    assert len(set(first)) == 1
+    assert second == first[:1]
+    assert first[0] != os.getpid()
+
+
+def test_a_worker_that_died_between_batches_is_replaced():
+    with LocalPool(processes=1, timeout=60, memory_mb=0, render=_pid) as pool:
+        (first,) = pool(_jobs("a/full"))
+        assert first.pages is not None
+        os.kill(first.pages, signal.SIGKILL)
+        _until_dead(first.pages)
+        (second,) = pool(_jobs("b/full"))
+    assert second.error is None
+    assert second.pages not in (None, first.pages)
+
+
+def _until_dead(pid: int) -> None:
+    """Until the killed worker is a zombie (dead, not yet reaped by the pool)."""
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def test_an_empty_batch_starts_no_worker():
+    with LocalPool(processes=2, timeout=60, memory_mb=0, render=_pid) as pool:
+        assert list(pool([])) == []
+        assert pool.workers == []
+
+
+def test_the_checks_verdict_is_every_readers(project: Path):
+    write_brief(project, "a.md", MINIMAL + "\nوتتسع الشراكة في ميادين الطاقة والنقل.\n")
+    config = load_config(project)
+    report = build(config, runner=run_here, audiences=["full"])
+    pdf = (project / "dist" / "a" / "full.pdf").read_bytes()
+    # a phrase no reader can give back, beside the ones they all do
+    blocks = [("القسم الأول", "نصّ عربي قصير للتجربة."), ("ملحق", "عبارة غائبة تماما عن الصفحة.")]
+    every = check.measure(pdf, blocks)
+    verdict = check.verdict(pdf, blocks)
+    assert report.ok
+    assert verdict.missing == check.missing_everywhere(every) == [("ملحق", "عبارة غائبة تماما عن")]
+    assert verdict.words == check.words_found_by_some(every) < 1.0
