@@ -101,11 +101,7 @@ def watch_and_build(
     stop = stop_event or threading.Event()
     pool = WarmPool()
     builder = builder or warm_builder(pool)
-    try:
-        config: Config | None = load_config(root)
-    except (BriefError, OSError):
-        config = None  # reported by the first build
-    accept = ChangeFilter(root, config, out_dir)
+    accept = _first_filter(root, out_dir)
     try:
         echo(f"watching {root.resolve()} for changes (Ctrl-C to stop)")
         pending = True  # build once the watcher is running, so no save is ever missed
@@ -143,6 +139,16 @@ def watch_and_build(
         pool.close()
     echo("stopped watching")
     return 0
+
+
+def _first_filter(root: Path, out_dir: Path | None) -> ChangeFilter:
+    """What to watch before the first build: the config's folders, or the default ones when
+    the config does not load yet (the first build reports why)."""
+    try:
+        config: Config | None = load_config(root)
+    except (BriefError, OSError):
+        config = None
+    return ChangeFilter(root, config, out_dir)
 
 
 _TICK_MS = 200
