@@ -84,19 +84,7 @@ def main() -> None:
         batch = tmp / "batch"
         floor.project(batch, args.batch)
         address, procs = cluster(tmp, env)
-        build = [
-            sys.executable,
-            "-m",
-            "briefing",
-            "build",
-            "--root",
-            str(batch),
-            "--out",
-            str(batch / "dist"),
-            "--json",
-            "-q",
-            "--force",
-        ]
+        build = [*floor.build_command(batch), "--force"]
         try:
             floor.timed([*build, "--scheduler", address], env, tmp)  # warm the cluster
             local, dask = [], []

@@ -86,6 +86,23 @@ class Proc:
     out: str
 
 
+def build_command(project: Path) -> list[str]:
+    """``briefing build`` of a bench project into its own ``dist/``, quiet, with the JSON
+    summary the rows read (the same interpreter, so ``PYTHONPATH`` picks the code measured)."""
+    return [
+        sys.executable,
+        "-m",
+        "briefing",
+        "build",
+        "--root",
+        str(project),
+        "--out",
+        str(project / "dist"),
+        "--json",
+        "-q",
+    ]
+
+
 def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> Proc:
     """Run ``cmd`` to the end: wall clock, CPU and peak RSS of it and its waited-for children."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -180,18 +197,7 @@ def main() -> None:
         variant = "pdf/ua-1"
         py = sys.executable
         floor_cold = [py, "-c", FLOOR, variant, "1", str(html[0])]
-        build = [
-            py,
-            "-m",
-            "briefing",
-            "build",
-            "--root",
-            str(one),
-            "--out",
-            str(one / "dist"),
-            "--json",
-            "-q",
-        ]
+        build = build_command(one)
 
         rows: dict[str, list[Proc]] = {"floor": [], "cold": [], "noop": []}
         for _ in range(args.repeat):  # alternating, so load from others hits both alike
@@ -221,27 +227,7 @@ def main() -> None:
             floor_batch.append(
                 parallel([[py, "-c", FLOOR, variant, "1", *h] for h in halves], env, tmp)
             )
-            batch_runs.append(
-                timed(
-                    [
-                        py,
-                        "-m",
-                        "briefing",
-                        "build",
-                        "--root",
-                        str(batch),
-                        "--out",
-                        str(batch / "dist"),
-                        "--json",
-                        "-q",
-                        "--force",
-                        "-j",
-                        "2",
-                    ],
-                    env,
-                    tmp,
-                )
-            )
+            batch_runs.append(timed([*build_command(batch), "--force", "-j", "2"], env, tmp))
         pages_batch = sum(o["pages"] for o in json.loads(batch_runs[0].out)["outputs"])
 
     med = statistics.median
