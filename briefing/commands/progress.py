@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,9 +85,19 @@ def run_build(
 ) -> bool:
     """Run a build with the right kind of output; True when nothing failed."""
     interactive = sys.stderr.isatty() and not quiet and not as_json
+    start = functools.partial(
+        build,
+        config,
+        paths,
+        out_dir=out_dir,
+        force=force,
+        jobs=jobs,
+        scheduler=scheduler,
+        audiences=audiences,
+    )
     try:
         if interactive:
-            report = _with_bar(config, paths, out_dir, force, jobs, scheduler, audiences)
+            report = _with_bar(start)
         else:
 
             def line(result: Result) -> None:
@@ -95,16 +106,7 @@ def run_build(
                 elif not quiet and not as_json and result.status != "skipped":
                     click.echo(describe(result))
 
-            report = build(
-                config,
-                paths,
-                out_dir=out_dir,
-                force=force,
-                jobs=jobs,
-                scheduler=scheduler,
-                on_result=line,
-                audiences=audiences,
-            )
+            report = start(on_result=line)
     except BriefError as exc:
         click.echo(str(exc), err=True)
         return False
@@ -138,15 +140,8 @@ def _log_above(console: Console) -> Iterator[None]:
         root.handlers = saved
 
 
-def _with_bar(
-    config: Config,
-    paths: Iterable[Path],
-    out_dir: Path | None,
-    force: bool,
-    jobs: int | None,
-    scheduler: str | None,
-    audiences: Collection[str] | None,
-) -> Report:
+def _with_bar(start: Callable[..., Report]) -> Report:
+    """Run ``start`` (the build, its options bound) with a progress bar on stderr."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -174,14 +169,4 @@ def _with_bar(
                 console.print(describe(result), highlight=False)
                 bar.advance(task)
 
-        return build(
-            config,
-            paths,
-            out_dir=out_dir,
-            force=force,
-            jobs=jobs,
-            scheduler=scheduler,
-            on_result=done,
-            on_plan=planned,
-            audiences=audiences,
-        )
+        return start(on_result=done, on_plan=planned)
