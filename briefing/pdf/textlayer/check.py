@@ -211,9 +211,7 @@ class _Expected:
         return cls(want, sum(want.values()), phrases(blocks))
 
 
-def _score(reader: str, expected: _Expected | Sequence[tuple[str, str]], text: str) -> Fidelity:
-    if not isinstance(expected, _Expected):
-        expected = _Expected.of(expected)
+def _score(reader: str, expected: _Expected, text: str) -> Fidelity:
     want, total, wanted = expected.want, expected.total, expected.phrases
     got_words = words(text)
     got = Counter(got_words)
