@@ -1,5 +1,5 @@
 """``python -m briefing`` is the ``briefing`` command."""
 
-from briefing.cli import main
+from briefing.cli import entry
 
-main()
+entry()

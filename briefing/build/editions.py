@@ -1,7 +1,7 @@
 """Plan: which editions to build — each brief × each audience it asks for and qualifies for —
 and which brief files may be built at all (a safe name, inside the content folder, unique).
 Two outputs claiming one path are refused here, before anything is rendered (Pelican's
-FileOverwriteFailedError).
+FileOverwriteFailedError). :func:`make_job` turns an edition's HTML into its render job.
 """
 
 from __future__ import annotations
@@ -10,11 +10,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from briefing.build.bundle import embed, pack
+from briefing.build.cache import logos_shown
+from briefing.build.job import RenderJob
 from briefing.build.paths import inside
-from briefing.config import Config
+from briefing.config import Config, builtin_dir
 from briefing.content.brief import Brief
 from briefing.content.discovery import escape, find_briefs, leaves_folder, slug_of, slug_problem
 from briefing.errors import BriefError
+from briefing.render import visible_blocks
 
 
 @dataclass(frozen=True)
@@ -117,3 +121,44 @@ def check_unique(claims: list[tuple[Path, str]]) -> None:
         if key in seen:
             raise BriefError(path, f"two outputs claim this path: {seen[key]} and {who}")
         seen[key] = who
+
+
+def make_job(
+    edition: Edition,
+    html: str,
+    config: Config,
+    *,
+    remote: bool,
+    expected: tuple[tuple[str, str], ...] = (),
+) -> RenderJob:
+    """The render job of one edition's HTML. ``remote``: for another machine, which cannot
+    read the project's files — the brief's folder travels in the job, logos inside the HTML."""
+    brief = edition.brief
+    own = brief.source.own_folder
+    if remote:
+        html = embed(html, logos_shown(html, config))
+    return RenderJob(
+        name=edition.name,
+        source=str(brief.source.path),
+        html=html,
+        folder=str(brief.source.folder),
+        roots=job_roots(config, own),
+        fonts_dir=str(config.fonts_dir),
+        pdf_variant=config.build.pdf_variant,
+        allow_remote=tuple(config.security.allow_remote),
+        max_resource_bytes=config.limits.max_resource_bytes,
+        max_image_pixels=config.limits.max_image_pixels,
+        max_pages=config.audiences[edition.audience].max_pages,
+        expected=(expected or tuple(visible_blocks(html))) if config.build.text_check else None,
+        bundle=(pack(own, config.limits.max_resource_bytes) if own else {}) if remote else None,
+    )
+
+
+def job_roots(config: Config, own_folder: Path | None) -> tuple[str, ...]:
+    """What a brief may load: fonts, the template folders (theme assets), its own folder (if
+    it has one) and the configured logo files themselves (not the folders they are in)."""
+    roots = [config.fonts_dir, builtin_dir("templates"), config.root / config.paths.templates]
+    if own_folder is not None:
+        roots.append(own_folder)
+    roots += config.logo_files()
+    return tuple(str(r) for r in roots if r.exists())

@@ -5,8 +5,12 @@ resolve against, the limits), and everything it produces comes back in :class:`J
 the same function runs in this process, in a local worker process, or on a Dask worker on
 another machine. For a remote worker the brief's own files travel inside the job
 (:attr:`RenderJob.bundle`, see :mod:`briefing.build.bundle`); fonts come from the worker's
-installed package. :func:`make_job` is the one way the build (and the preview) describe an
-edition as a job.
+installed package. :func:`briefing.build.editions.make_job` is the one way the build (and the
+preview) describe an edition as a job.
+
+This is the module a render worker imports (with :mod:`briefing.build.pool`): it imports
+nothing of the build's own — no pydantic, Jinja or Markdown — so a worker's start-up is
+WeasyPrint's and the text check's readers', not the pipeline's.
 """
 
 from __future__ import annotations
@@ -19,19 +23,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from briefing.build.bundle import embed, pack, unpack
-from briefing.build.cache import logos_shown
-from briefing.build.editions import Edition
-from briefing.config import Build, Config, Limits, builtin_dir
+from briefing.build.bundle import unpack
+from briefing.config.defaults import (
+    MAX_IMAGE_PIXELS,
+    MAX_RESOURCE_BYTES,
+    PDF_VARIANT,
+    builtin_dir,
+)
 from briefing.errors import BriefError
-from briefing.render import visible_blocks
 
 if TYPE_CHECKING:
     from briefing.pdf.renderer import PdfRenderer
-
-# The defaults of a job are the config's (a job made by hand, as the reader tests do, renders
-# like a build with the default config).
-_LIMITS, _BUILD = Limits(), Build()
 
 
 @dataclass(frozen=True)
@@ -44,14 +46,15 @@ class RenderJob:
     folder: str  # the brief's folder (base URL for relative references)
     roots: tuple[str, ...]  # folders the document may load files from
     fonts_dir: str
-    pdf_variant: str = _BUILD.pdf_variant
+    # the config's defaults: a job made by hand, as the reader tests do, renders like a build
+    # with the default config
+    pdf_variant: str = PDF_VARIANT
     allow_remote: tuple[str, ...] = ()
-    max_resource_bytes: int = _LIMITS.max_resource_bytes
-    max_image_pixels: int = _LIMITS.max_image_pixels
+    max_resource_bytes: int = MAX_RESOURCE_BYTES
+    max_image_pixels: int = MAX_IMAGE_PIXELS
     max_pages: int | None = None
     # (section, text) blocks the PDF must give back; the text-layer check runs when set
     expected: tuple[tuple[str, str], ...] | None = None
-    min_fidelity: float = _BUILD.min_fidelity
     bundle: dict[str, bytes] | None = field(default=None, repr=False)  # folder files, remote runs
 
 
@@ -198,45 +201,3 @@ def _render_unpacked(job: RenderJob, tmp: Path, result: JobResult) -> None:
         raise
     finally:
         result.served = tuple(sorted({home(p) for p in result.served}))
-
-
-def make_job(
-    edition: Edition,
-    html: str,
-    config: Config,
-    *,
-    remote: bool,
-    expected: tuple[tuple[str, str], ...] = (),
-) -> RenderJob:
-    """The render job of one edition's HTML. ``remote``: for another machine, which cannot
-    read the project's files — the brief's folder travels in the job, logos inside the HTML."""
-    brief = edition.brief
-    own = brief.source.own_folder
-    if remote:
-        html = embed(html, logos_shown(html, config))
-    return RenderJob(
-        name=edition.name,
-        source=str(brief.source.path),
-        html=html,
-        folder=str(brief.source.folder),
-        roots=job_roots(config, own),
-        fonts_dir=str(config.fonts_dir),
-        pdf_variant=config.build.pdf_variant,
-        allow_remote=tuple(config.security.allow_remote),
-        max_resource_bytes=config.limits.max_resource_bytes,
-        max_image_pixels=config.limits.max_image_pixels,
-        max_pages=config.audiences[edition.audience].max_pages,
-        expected=(expected or tuple(visible_blocks(html))) if config.build.text_check else None,
-        min_fidelity=config.build.min_fidelity,
-        bundle=(pack(own, config.limits.max_resource_bytes) if own else {}) if remote else None,
-    )
-
-
-def job_roots(config: Config, own_folder: Path | None) -> tuple[str, ...]:
-    """What a brief may load: fonts, the template folders (theme assets), its own folder (if
-    it has one) and the configured logo files themselves (not the folders they are in)."""
-    roots = [config.fonts_dir, builtin_dir("templates"), config.root / config.paths.templates]
-    if own_folder is not None:
-        roots.append(own_folder)
-    roots += config.logo_files()
-    return tuple(str(r) for r in roots if r.exists())

@@ -1,11 +1,11 @@
 """Built-in defaults that are not a single option: the four audiences, where the built-in
-theme and fonts live. Every option's own default is in
-:mod:`briefing.config.schema`."""
+theme and fonts live, and the defaults a render worker needs. Every other option's default is
+in :mod:`briefing.config.schema`."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 CONFIG_NAME = "briefing.toml"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the briefing package
@@ -15,6 +15,14 @@ def builtin_dir(name: str) -> Path:
     """The default theme or fonts: inside the package when installed, else the repo's copy."""
     packaged = PACKAGE_DIR / "_data" / name
     return packaged if packaged.is_dir() else PACKAGE_DIR.parent / name
+
+
+#: The defaults of the options a render job carries (:class:`briefing.build.job.RenderJob`):
+#: declared here, not in the schema, because a render worker does not import pydantic (0.3 s
+#: of its start-up). The schema's fields take their defaults from these.
+PDF_VARIANT: Final = "pdf/ua-1"
+MAX_RESOURCE_BYTES: Final = 20_000_000
+MAX_IMAGE_PIXELS: Final = 40_000_000
 
 
 #: The built-in editions; a project's ``[audiences.NAME]`` overrides keys of one of them (or

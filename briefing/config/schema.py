@@ -14,7 +14,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from briefing.config.defaults import builtin_dir
+from briefing.config.defaults import (
+    MAX_IMAGE_PIXELS,
+    MAX_RESOURCE_BYTES,
+    PDF_VARIANT,
+    builtin_dir,
+)
 
 Part = Literal[
     "cover",
@@ -135,9 +140,9 @@ class Limits(_Section):
 
     max_source_bytes: int = Field(1_000_000, gt=0)
     """Largest brief file accepted."""
-    max_resource_bytes: int = Field(20_000_000, gt=0)
+    max_resource_bytes: int = Field(MAX_RESOURCE_BYTES, gt=0)
     """Largest image/font a brief may load."""
-    max_image_pixels: int = Field(40_000_000, gt=0)
+    max_image_pixels: int = Field(MAX_IMAGE_PIXELS, gt=0)
     """Decompression-bomb guard."""
     render_timeout: float = Field(180.0, gt=0)
     """Seconds one edition may take to render."""
@@ -171,7 +176,7 @@ class Build(_Section):
     """Verify each PDF's text layer after rendering."""
     min_fidelity: float = Field(0.99, ge=0, le=1)
     """Warn below this share of words."""
-    pdf_variant: Literal["pdf/ua-1", "pdf/a-3u", "none"] = "pdf/ua-1"
+    pdf_variant: Literal["pdf/ua-1", "pdf/a-3u", "none"] = PDF_VARIANT
     """Tagged PDF by default."""
 
 

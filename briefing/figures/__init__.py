@@ -52,9 +52,9 @@ model embeds :class:`Figure` and needs no Jinja); the drawing names below load o
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from briefing import lazy
 from briefing.figures.model import Datum, Figure
 from briefing.figures.parse import parse_figure_block, parse_figures
 from briefing.i18n import format_day, format_number, localise_digits
@@ -70,22 +70,7 @@ if TYPE_CHECKING:
         render_figure,
     )
 
-_DRAWING = {
-    "alt_text": "briefing.figures.charts",
-    "DEFAULT_PALETTE": "briefing.figures.templates",
-    "BlockRenderer": "briefing.figures.templates",
-    "block_renderer": "briefing.figures.templates",
-    "register": "briefing.figures.templates",
-    "render_blocks": "briefing.figures.templates",
-    "render_figure": "briefing.figures.templates",
-}
-
-
-def __getattr__(name: str) -> Any:
-    """The drawing names, imported when first asked for (PEP 562)."""
-    if name in _DRAWING:
-        return getattr(importlib.import_module(_DRAWING[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy.exports(__name__, __file__)  # the drawing names, on first use
 
 
 __all__ = [

@@ -1,0 +1,228 @@
+"""One build: :func:`build`, the public entry point, and :class:`_Run`, its steps in order.
+
+Under the output folder's lock: skip the briefs whose bytes and outputs are unchanged (not even
+parsed), load the rest behind the barrier, plan their editions, write the HTML of each stale
+one as a worker asks for a job, publish each result as it comes, then remove what is gone and
+write the cache and the manifest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator
+from pathlib import Path
+
+from briefing import warm
+from briefing.build.cache import Cache, Keys, logos_shown, stamp
+from briefing.build.editions import Edition, find, make_job, plan
+from briefing.build.job import RenderJob
+from briefing.build.load import load_all, write_pages
+from briefing.build.paths import relative
+from briefing.build.publish import (
+    output_lock,
+    publish_result,
+    remove_leftovers,
+    remove_stale,
+    save_cache,
+    write_manifest,
+)
+from briefing.build.report import Report, Result
+from briefing.build.workers import LocalPool, Runner, run_dask
+from briefing.config import Config, default_jobs
+from briefing.content.brief import Brief
+from briefing.content.discovery import slug_of
+from briefing.errors import BriefError
+from briefing.render import make_environment
+
+
+def build(
+    config: Config,
+    paths: Iterable[Path] = (),
+    *,
+    out_dir: Path | None = None,
+    force: bool = False,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    on_result: Callable[[Result], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
+    wait: bool = True,
+    audiences: Collection[str] | None = None,
+    runner: Runner | None = None,
+) -> Report:
+    """Build what changed under ``paths`` (default: the content folder) into ``out_dir``.
+
+    Unchanged outputs are skipped, outputs whose brief or audience is gone are removed, each
+    PDF is replaced atomically, and ``manifest.json`` is written last. One build at a time per
+    output folder (a lock file): a second one waits, or fails with ``wait=False``.
+
+    ``audiences``: build only these editions (configured audience names; others raise
+    :class:`BriefError`). The other editions are neither built, reported nor removed.
+    ``on_result`` is called with each output's result as it is known, ``on_plan`` with the
+    number of editions about to be rendered. ``runner``: where the render jobs run (default:
+    local worker processes of this build, or the Dask cluster at ``scheduler``); e.g.
+    :func:`~briefing.build.workers.run_here` renders in this process, and a
+    :class:`~briefing.build.workers.LocalPool` kept by the caller (``watch``, ``serve``) keeps
+    its warm workers after the build.
+    """
+    started = time.perf_counter()
+    out_dir = out_dir or config.output_dir
+    unknown = sorted(set(audiences or ()) - set(config.audiences))
+    if unknown:
+        raise BriefError(
+            config.root / "briefing.toml",
+            f"unknown audience "
+            f"{', '.join(map(repr, unknown))} (configured: "
+            f"{', '.join(sorted(config.audiences))})",
+        )
+    run = _Run(
+        config,
+        out_dir,
+        force=force,
+        wanted=frozenset(audiences or config.audiences),
+        on_result=on_result,
+    )
+    with contextlib.ExitStack() as stack:
+        if runner is None:
+            runner = _default_runner(config, jobs or default_jobs(config), scheduler)
+            if isinstance(runner, LocalPool):
+                stack.enter_context(runner)  # this build's own workers end with it
+        stack.callback(warm.discard)  # a worker forked at start-up and never used
+        stack.enter_context(output_lock(out_dir, wait=wait))
+        run.run(list(paths), runner=runner, remote=scheduler is not None, on_plan=on_plan)
+    run.report.seconds = time.perf_counter() - started
+    return run.report
+
+
+class _Run:
+    """One build, under the output folder's lock: its report, cache and keys."""
+
+    def __init__(
+        self,
+        config: Config,
+        out_dir: Path,
+        *,
+        force: bool,
+        wanted: frozenset[str],
+        on_result: Callable[[Result], None] | None,
+    ) -> None:
+        self.config, self.out_dir, self.wanted, self.on_result = config, out_dir, wanted, on_result
+        self.force = force
+        self.report = Report()
+        # what each job in flight becomes when it comes back: edition, templates, logos
+        self.in_flight: dict[str, tuple[Edition, dict[str, str], list[Path]]] = {}
+
+    def run(
+        self,
+        paths: list[Path],
+        *,
+        runner: Runner,
+        remote: bool,
+        on_plan: Callable[[int], None] | None,
+    ) -> None:
+        config, out_dir = self.config, self.out_dir
+        self.cache = Cache.load(out_dir, stamp())
+        self.environments = {name: make_environment(config, name) for name in config.audiences}
+        self.keys = Keys(config, out_dir, self.cache, self.environments, force=self.force)
+        remove_leftovers(out_dir)
+        files, self.report.errors = find(config, paths)
+        unchanged, to_load = self._skip_unchanged(files)
+        if not to_load:
+            warm.discard()  # nothing to render: the worker forked at start-up is not needed
+        elif isinstance(runner, LocalPool):
+            # something to render, most likely: the workers warm up while the briefs load
+            fonts = (str(config.fonts_dir), config.build.pdf_variant)
+            runner.start(len(to_load) * len(self.wanted), warm=fonts)
+        briefs, load_errors = load_all(to_load, config)
+        self.report.errors += load_errors
+        stale = self._plan(briefs)
+        if on_plan:
+            on_plan(len(stale))
+        for job_result in runner(self._jobs(stale, remote=remote)):
+            edition, templates, logos = self.in_flight.pop(job_result.name)
+            self.emit(publish_result(job_result, edition, self.keys, templates, logos))
+        current = unchanged | {relative(b.source.path, config.root) for b in briefs}
+        remove_stale(self.cache, current, out_dir, config, self.emit, self.wanted)
+        save_cache(self.cache)
+        write_manifest(out_dir, self.cache)
+
+    def emit(self, result: Result) -> None:
+        self.report.results.append(result)
+        if self.on_result:
+            self.on_result(result)
+
+    def _skipped(self, name: str, source: Path, output: Path) -> Result:
+        entry = self.cache.entries[relative(output, self.out_dir)]
+        return Result(
+            name,
+            source,
+            output,
+            "skipped",
+            pages=entry.get("pages"),
+            fidelity=entry.get("fidelity"),
+            sha256=entry.get("sha256"),
+        )
+
+    def _skip_unchanged(self, files: list[Path]) -> tuple[set[str], list[Path]]:
+        """1. Briefs whose bytes, plan and outputs are all unchanged are not even parsed: that
+        is what keeps a no-op rebuild of a large catalogue well under a second."""
+        unchanged: set[str] = set()
+        to_load: list[Path] = []
+        for path in files:
+            outputs = self.keys.unchanged(path, self.wanted)
+            if outputs is None:
+                to_load.append(path)
+                continue
+            unchanged.add(relative(path, self.config.root))
+            for out, aud in outputs:
+                self.emit(self._skipped(f"{slug_of(path)}/{aud}", path, self.out_dir / out))
+        return unchanged, to_load
+
+    def _plan(self, briefs: list[Brief]) -> list[Edition]:
+        """2. The loaded briefs' editions; the stale ones of the ``wanted`` audiences are
+        returned. The cache records every edition of a brief (so no later build takes the
+        others for gone)."""
+        editions = plan(briefs, self.config, self.out_dir)
+        for brief in briefs:
+            self.cache.sources[relative(brief.source.path, self.config.root)] = {
+                "digest": brief.source.digest,
+                "plan": self.keys.plan,
+                "outputs": [
+                    [relative(e.output, self.out_dir), e.audience]
+                    for e in editions
+                    if e.brief is brief
+                ],
+            }
+        stale = []
+        for edition in (e for e in editions if e.audience in self.wanted):
+            if self.keys.fresh(edition.output, edition.brief.source.digest, edition.audience):
+                self.emit(self._skipped(edition.name, edition.brief.source.path, edition.output))
+            else:
+                stale.append(edition)
+        return stale
+
+    def _jobs(self, stale: list[Edition], *, remote: bool) -> Iterator[RenderJob]:
+        """3. Each stale edition as a render job, made as a worker asks for it, so the workers
+        start on the first PDF while the HTML of the next ones is being written."""
+        for edition, page, error in write_pages(stale, self.config, self.environments):
+            if page is None:
+                source = edition.brief.source.path
+                self.emit(Result(edition.name, source, edition.output, "failed", error=error))
+                continue
+            job = make_job(edition, page.html, self.config, remote=remote, expected=page.expected)
+            self.in_flight[job.name] = (
+                edition,
+                self.keys.templates(edition.audience, page.templates),
+                logos_shown(page.html, self.config),
+            )
+            yield job
+
+
+def _default_runner(config: Config, processes: int, scheduler: str | None) -> Runner:
+    """Local worker processes under the config's limits, or the Dask cluster at ``scheduler``."""
+    limits = config.limits
+    if scheduler:
+        return lambda jobs: run_dask(jobs, scheduler=scheduler, timeout=limits.render_timeout)
+    return LocalPool(
+        processes=processes, timeout=limits.render_timeout, memory_mb=limits.worker_memory_mb
+    )
