@@ -21,7 +21,7 @@ from typing import Any
 
 def exports(package: str, init_file: str) -> Callable[[str], Any]:
     """The ``__getattr__`` of ``package``, for the names its ``if TYPE_CHECKING:`` imports."""
-    names = _type_checking_imports(Path(init_file))
+    names = exported(Path(init_file))
 
     def __getattr__(name: str) -> Any:
         module = names.get(name)
@@ -34,8 +34,12 @@ def exports(package: str, init_file: str) -> Callable[[str], Any]:
     return __getattr__
 
 
-def _type_checking_imports(init_file: Path) -> dict[str, str]:
-    """name → module of every ``from module import name`` under ``if TYPE_CHECKING:``."""
+def exported(init_file: Path) -> dict[str, str]:
+    """name → module of every ``from module import name`` under ``if TYPE_CHECKING:``.
+
+    No name may be that of one of the package's own modules: importing the module sets the
+    package's attribute of that name to the module, hiding the lazy name for good
+    (``tests/test_style.py`` checks)."""
     names: dict[str, str] = {}
     for node in ast.parse(init_file.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":

@@ -9,7 +9,8 @@ import jinja2
 
 from briefing.build import load_brief
 from briefing.config import load_config
-from briefing.render import context, make_environment
+from briefing.render import make_environment
+from briefing.render.context import context
 
 from .conftest import REPO
 

@@ -31,7 +31,7 @@ from briefing.build.paths import CACHE_NAME, inside, relative
 from briefing.config import Config
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
+    from briefing.render.environment import ResolvingLoader
 
 log = logging.getLogger(__name__)
 
@@ -198,12 +198,12 @@ class Keys:
         config: Config,
         out_dir: Path,
         cache: Cache,
-        environments: dict[str, Environment],
+        loaders: dict[str, ResolvingLoader],
         *,
         force: bool,
     ) -> None:
         self.config, self.out_dir, self.cache, self.force = config, out_dir, cache, force
-        self.resolvers = {name: _resolver(env, cache) for name, env in environments.items()}
+        self.resolvers = {name: _resolver(loader, cache) for name, loader in loaders.items()}
         self.config_keys = {name: config_key(config, name) for name in config.audiences}
         self.plan = digest_json(
             [
@@ -256,12 +256,12 @@ class Keys:
         ]
 
 
-def _resolver(env: Environment, cache: Cache) -> Callable[[str], str | None]:
+def _resolver(loader: ResolvingLoader, cache: Cache) -> Callable[[str], str | None]:
     memo: dict[str, str | None] = {}
 
     def resolve(name: str) -> str | None:
         if name not in memo:
-            filename = env.loader.resolve(env, name)  # type: ignore[union-attr]
+            filename = loader.resolve(name)
             memo[name] = None if filename is None else f"{filename}:{cache.hashes.digest(filename)}"
         return memo[name]
 

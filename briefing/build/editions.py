@@ -9,16 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefing.build.bundle import embed, pack
 from briefing.build.cache import logos_shown
 from briefing.build.job import RenderJob
 from briefing.build.paths import inside
 from briefing.config import Config, builtin_dir
-from briefing.content.brief import Brief
 from briefing.content.discovery import escape, find_briefs, leaves_folder, slug_of, slug_problem
 from briefing.errors import BriefError
 from briefing.render import visible_blocks
+
+if TYPE_CHECKING:
+    from briefing.content.brief import Brief
 
 
 @dataclass(frozen=True)

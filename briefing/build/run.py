@@ -12,12 +12,12 @@ import contextlib
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefing import warm
 from briefing.build.cache import Cache, Keys, logos_shown, stamp
 from briefing.build.editions import Edition, find, make_job, plan
 from briefing.build.job import RenderJob
-from briefing.build.load import load_all, write_pages
 from briefing.build.paths import relative
 from briefing.build.publish import (
     output_lock,
@@ -30,10 +30,12 @@ from briefing.build.publish import (
 from briefing.build.report import Report, Result
 from briefing.build.workers import LocalPool, Runner, run_dask
 from briefing.config import Config, default_jobs
-from briefing.content.brief import Brief
 from briefing.content.discovery import slug_of
 from briefing.errors import BriefError
-from briefing.render import make_environment
+from briefing.render import make_environment, make_loader
+
+if TYPE_CHECKING:
+    from briefing.content.brief import Brief
 
 
 def build(
@@ -122,8 +124,8 @@ class _Run:
     ) -> None:
         config, out_dir = self.config, self.out_dir
         self.cache = Cache.load(out_dir, stamp())
-        self.environments = {name: make_environment(config, name) for name in config.audiences}
-        self.keys = Keys(config, out_dir, self.cache, self.environments, force=self.force)
+        self.loaders = {name: make_loader(config, name) for name in config.audiences}
+        self.keys = Keys(config, out_dir, self.cache, self.loaders, force=self.force)
         remove_leftovers(out_dir)
         files, self.report.errors = find(config, paths)
         unchanged, to_load = self._skip_unchanged(files)
@@ -133,6 +135,10 @@ class _Run:
             # something to render, most likely: the workers warm up while the briefs load
             fonts = (str(config.fonts_dir), config.build.pdf_variant)
             runner.start(len(to_load) * len(self.wanted), warm=fonts)
+        # the parsing stack (YAML, Markdown, the content model, figures) only for what changed:
+        # a no-op rebuild never imports it
+        from briefing.build.load import load_all
+
         briefs, load_errors = load_all(to_load, config)
         self.report.errors += load_errors
         stale = self._plan(briefs)
@@ -204,7 +210,15 @@ class _Run:
     def _jobs(self, stale: list[Edition], *, remote: bool) -> Iterator[RenderJob]:
         """3. Each stale edition as a render job, made as a worker asks for it, so the workers
         start on the first PDF while the HTML of the next ones is being written."""
-        for edition, page, error in write_pages(stale, self.config, self.environments):
+        if not stale:
+            return
+        from briefing.build.load import write_pages  # (as in run: only when something changed)
+
+        environments = {  # on the loaders the keys resolved templates with
+            name: make_environment(self.config, name, loader)
+            for name, loader in self.loaders.items()
+        }
+        for edition, page, error in write_pages(stale, self.config, environments):
             if page is None:
                 source = edition.brief.source.path
                 self.emit(Result(edition.name, source, edition.output, "failed", error=error))

@@ -17,26 +17,35 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from briefing import figures
 from briefing.config import Config
 from briefing.i18n import arabic_date, english_date, hijri_date, number
 
 
-def make_environment(config: Config, audience: str) -> jinja2.Environment:
-    """One Environment per audience, with the override chain described in the module docstring."""
+def make_loader(config: Config, audience: str) -> ResolvingLoader:
+    """The audience's override chain (the module docstring). The build cache resolves template
+    paths with it alone: a no-op rebuild needs no environment, filters or figures."""
     dirs = config.template_dirs(audience)
     builtin = jinja2.FileSystemLoader(str(dirs[-1]))
     project = config.root / config.paths.templates
     prefixes: dict[str, jinja2.BaseLoader] = {"base": builtin}
     if project.is_dir():
         prefixes["theme"] = jinja2.FileSystemLoader(str(project))
-    loader = ResolvingLoader(
+    return ResolvingLoader(
         jinja2.ChoiceLoader(
             [jinja2.FileSystemLoader([str(d) for d in dirs]), jinja2.PrefixLoader(prefixes)]
         )
     )
+
+
+def make_environment(
+    config: Config, audience: str, loader: ResolvingLoader | None = None
+) -> jinja2.Environment:
+    """One Environment per audience, on its override chain (``loader``: one already made by
+    :func:`make_loader` for this audience)."""
+    from briefing.figures.templates import register  # the charts' stack: only when rendering
+
     env = TrackingEnvironment(
-        loader=loader,
+        loader=loader or make_loader(config, audience),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -49,7 +58,7 @@ def make_environment(config: Config, audience: str) -> jinja2.Environment:
     env.filters["hijri_date"] = lambda d: hijri_date(d, digits)
     env.filters["english_date"] = english_date
     env.filters["css_string"] = css_string
-    figures.register(env)
+    register(env)
     return env
 
 
@@ -84,10 +93,11 @@ class ResolvingLoader(jinja2.BaseLoader):
     ) -> tuple[str, str | None, Callable[[], bool] | None]:
         return self.inner.get_source(environment, template)
 
-    def resolve(self, environment: jinja2.Environment, template: str) -> str | None:
+    def resolve(self, template: str) -> str | None:
         """The file ``template`` resolves to now (None when it no longer exists)."""
         try:
-            return self.inner.get_source(environment, template)[1]
+            # Jinja's file loaders do not use the environment they are given
+            return self.inner.get_source(None, template)[1]  # type: ignore[arg-type]
         except jinja2.TemplateNotFound:
             return None
 
