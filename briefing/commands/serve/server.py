@@ -115,12 +115,12 @@ class PreviewServer:
             self._threads.append(thread)
 
     def close(self) -> None:
+        self._renders.close()  # first: the long-polls answer, queued editions are dropped
         self._stop.set()
         self._restart.set()
         if any(t.name == "briefing-serve" for t in self._threads):
             self.httpd.shutdown()
         self.httpd.server_close()
-        self._renders.close()
         for thread in self._threads:
             thread.join(timeout=5)
         self._render_thread.submit(self._workers.close).result()
