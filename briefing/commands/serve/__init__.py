@@ -7,22 +7,27 @@ A stdlib :class:`~http.server.ThreadingHTTPServer` (bound to 127.0.0.1 by defaul
                              ``file://`` font, logo and folder URLs pointed at this server, plus
                              a small toolbar and the reload script
 ``/<slug>/<audience>/<f>``   a file of the brief's own folder (its images), nothing else
-``/<slug>/<audience>.pdf``   the PDF, rendered on demand in this process by
-                             :func:`briefing.build.job.run_job` and cached per change
+``/<slug>/<audience>.pdf``   the PDF, made once per change on one warm render worker (right
+                             after the save when the edition was viewed lately; see
+                             :mod:`~briefing.commands.serve.prerender`)
 ``/_pdf/<slug>/<audience>``  a page framing that PDF, which reloads too
 ``/_fonts/<name>``           the project fonts; ``/_logo/<audience>`` the configured logo
-``/_version``                the change counter the pages poll
+``/_version``                the change counter; ``?since=N`` holds the answer until it moves
+                             from N (a few seconds at most): the pages long-poll it
 
 (the route table is :data:`briefing.commands.serve.routes.ROUTES`; the pages are template files
 in ``templates/``, rendered by :mod:`~briefing.commands.serve.pages`).
 
 Reload: a watcher thread (:func:`briefing.commands.watching.changes` over the content folder,
 the project's and the built-in templates, and the project root non-recursively for
-``briefing.toml``) bumps a version number and reloads the config; every page polls ``/_version``
-every 500 ms and reloads itself (keeping its scroll position) when the number changes. Errors —
-a :class:`BriefError` from load, validation, render or PDF — are shown in the page as
-``path:line: message`` (status 500), and the server keeps running; the error page polls too, so
-fixing the file brings the brief back.
+``briefing.toml``) bumps a version number, reloads the config, and starts making the PDFs of the
+editions viewed in the last minutes, the most recently viewed first. Every page long-polls
+``/_version`` and reloads itself (keeping its scroll position) when the number changes; a PDF
+page asks to be answered only once its PDF for the new version is made (``wait=pdf``), so it
+reloads onto a finished PDF. Errors — a :class:`BriefError` from load, validation, render or
+PDF — are shown in the page as ``path:line: message`` (status 500), and the server keeps
+running; an error counts as made, and the error page long-polls too, so fixing the file brings
+the brief back.
 
 The content is untrusted: the HTML has been sanitised by the pipeline already, and every page
 carries a Content-Security-Policy that allows nothing remote and only the one inline script

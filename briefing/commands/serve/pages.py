@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -17,7 +17,7 @@ from briefing.config import Config
 from briefing.content.brief import Brief
 from briefing.errors import BriefError
 
-POLL_MS = 500  # how often a page asks /_version whether to reload
+RETRY_MS = 1000  # how long a page waits to ask /_version again when it could not reach it
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -41,17 +41,39 @@ def csp(nonce: str) -> str:
 def render(name: str, **context: object) -> str:
     """One of the preview's pages (``index.html``, ``error.html``, ``pdf.html``), whole.
 
-    ``title``, ``version`` (None: no reload script), ``nonce`` and ``bare`` are for
-    ``page.html``, which they all extend; the rest is the page's own."""
+    ``title``, ``version`` (None: no reload script), ``watch`` (what the script long-polls,
+    default :func:`watch_url` of the version), ``nonce`` and ``bare`` are for ``page.html``,
+    which they all extend; the rest is the page's own."""
     context.setdefault("bare", False)
-    context.setdefault("poll_ms", POLL_MS)
+    context.setdefault("retry_ms", RETRY_MS)
+    version = context.get("version")
+    if isinstance(version, int):
+        context.setdefault("watch", watch_url(version))
     return _ENV.get_template(name).render(**context)
 
 
-def reload_script(version: int, nonce: str) -> Markup:
-    """The ``<script>`` that polls ``/_version`` and reloads the page when it changes."""
+def watch_url(
+    version: int, slug: str | None = None, audience: str | None = None, *, pdf: bool = False
+) -> str:
+    """What a page showing ``version`` long-polls to know when to reload: ``/_version`` answers
+    when the version moves on. A page of one edition names it (so it stays viewed and its PDF
+    is made on each save); a PDF page asks to wait until that PDF is made (``wait=pdf``), so it
+    reloads when there is something new to show rather than to wait for the render."""
+    query: dict[str, str | int] = {"since": version}
+    if slug is not None and audience is not None:
+        query |= {"slug": slug, "audience": audience}
+        if pdf:
+            query["wait"] = "pdf"
+    return "/_version?" + urlencode(query)
+
+
+def reload_script(version: int, nonce: str, watch: str) -> Markup:
+    """The ``<script>`` that long-polls ``watch`` and reloads the page when the version it
+    answers differs from ``version``."""
     return Markup(
-        _ENV.get_template("reload.html").render(version=version, nonce=nonce, poll_ms=POLL_MS)
+        _ENV.get_template("reload.html").render(
+            version=version, nonce=nonce, watch=watch, retry_ms=RETRY_MS
+        )
     )
 
 

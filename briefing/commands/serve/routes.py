@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 import secrets
 import traceback
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import briefing.commands.serve.pages as pages
 from briefing.build.paths import relative
@@ -37,7 +38,11 @@ class Route(NamedTuple):
 #: The preview's URLs, tried in order (the first that matches answers).
 ROUTES: tuple[Route, ...] = (
     Route("/", lambda p, t: not p, "index"),
-    Route("/_version", lambda p, t: p == ["_version"], "version"),
+    Route(
+        "/_version[?since=N[&slug=S&audience=A[&wait=pdf]]]",
+        lambda p, t: p == ["_version"],
+        "version",
+    ),
     Route("/_fonts/<name>", lambda p, t: len(p) == 2 and p[0] == "_fonts", "font"),
     Route("/_logo/<audience>", lambda p, t: len(p) == 2 and p[0] == "_logo", "logo"),
     Route("/_pdf/<slug>/<audience>", lambda p, t: len(p) == 3 and p[0] == "_pdf", "pdf_view"),
@@ -171,8 +176,18 @@ class Handler(BaseHTTPRequestHandler):
         )
 
     def version(self, _parts: list[str]) -> None:
-        data = str(self.server.preview.version).encode()
-        self._send(HTTPStatus.OK, data, "text/plain; charset=utf-8")
+        """The change counter; with ``since``, a long-poll (see :func:`pages.watch_url`)."""
+        query = parse_qs(urlsplit(self.path).query)
+        since, slug, audience, wait = (
+            (query.get(name) or [""])[0] for name in ("since", "slug", "audience", "wait")
+        )
+        preview = self.server.preview
+        if not re.fullmatch(r"[0-9]{1,18}", since):
+            version = preview.version  # no long-poll: the number, now
+        else:
+            edition = (slug, audience) if slug and audience else None
+            version = preview.wait(int(since), edition, pdf=wait == "pdf")
+        self._send(HTTPStatus.OK, str(version).encode(), "text/plain; charset=utf-8")
 
     def favicon(self, _parts: list[str]) -> None:
         self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
@@ -208,7 +223,8 @@ class Handler(BaseHTTPRequestHandler):
             )
         nonce = secrets.token_urlsafe(16)
         bar = pages.toolbar(config, slug, audience, "html", pages.editions(brief, config))
-        text = pages.inject(text, pages.reload_script(version, nonce), bar)
+        script = pages.reload_script(version, nonce, pages.watch_url(version, slug, audience))
+        text = pages.inject(text, script, bar)
         self._send(HTTPStatus.OK, text.encode(), "text/html; charset=utf-8", csp=pages.csp(nonce))
 
     def pdf(self, parts: list[str]) -> None:
@@ -220,7 +236,7 @@ class Handler(BaseHTTPRequestHandler):
         except LookupError as exc:
             return self.not_found(str(exc))
         except BriefError as exc:
-            return self._error(exc, version, slug=slug, audience=audience)
+            return self._error(exc, version, slug=slug, audience=audience, pdf=True)
         disposition = f"inline; filename*=UTF-8''{quote(slug)}-{quote(audience)}.pdf"
         self._send(
             HTTPStatus.OK,
@@ -244,14 +260,23 @@ class Handler(BaseHTTPRequestHandler):
             "pdf.html",
             title=f"{slug} / {audience} (PDF)",
             version=version,
+            watch=pages.watch_url(version, slug, audience, pdf=True),
             bare=True,
             toolbar=pages.toolbar(config, slug, audience, "pdf"),
             src=f"/{quote(slug)}/{quote(audience)}.pdf?v={version}",
         )
 
     def _error(
-        self, exc: BriefError, version: int, *, slug: str | None = None, audience: str | None = None
+        self,
+        exc: BriefError,
+        version: int,
+        *,
+        slug: str | None = None,
+        audience: str | None = None,
+        pdf: bool = False,
     ) -> None:
+        """The error page (it reloads on the next save; in place of a PDF, once that PDF or
+        its next error is made)."""
         message = pages.message(exc, self.server.preview.root)
         log.error("%s", message)
         bar = ""
@@ -263,6 +288,7 @@ class Handler(BaseHTTPRequestHandler):
             "error.html",
             title="Error",
             version=version,
+            watch=pages.watch_url(version, slug, audience, pdf=pdf),
             toolbar=bar,
             heading="This edition cannot be shown",
             message=message,

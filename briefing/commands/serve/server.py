@@ -1,10 +1,12 @@
-"""The preview's state: the config, a change counter the pages poll, the PDFs rendered per
-change, and the threads that watch the project (see :mod:`briefing.commands.serve`)."""
+"""The preview's state: the config, the change counter the pages long-poll, the PDFs made per
+change (:mod:`~briefing.commands.serve.prerender`), and the threads that watch the project
+(see :mod:`briefing.commands.serve`)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -12,10 +14,10 @@ from pathlib import Path
 
 from briefing.build import Edition, load_brief, make_job, plan, write_pages
 from briefing.build.barrier import call_isolated
-from briefing.build.job import JobResult, RenderJob
 from briefing.build.load import Page
 from briefing.build.workers import LocalPool, WarmPool
 from briefing.commands.serve.httpd import Server
+from briefing.commands.serve.prerender import Key, Outcome, Renders
 from briefing.commands.serve.routes import Handler
 from briefing.commands.watching import changes
 from briefing.config import CONFIG_NAME, Config, builtin_dir, load_config
@@ -28,6 +30,10 @@ log = logging.getLogger(__name__)
 
 #: Seconds a connection may stay silent (a half-open or slow client holds a thread otherwise).
 READ_TIMEOUT = 10.0
+#: Longest a long-poll of ``/_version`` is held before it answers "no change" (the page asks
+#: again at once): short, as each one holds a server thread and one of the browser's few
+#: connections to this host.
+LONG_POLL = 4.0
 
 
 # ---------------------------------------------------------------------------- the server
@@ -48,16 +54,15 @@ class PreviewServer:
         self.root = root.resolve()
         self.host = host
         self.read_timeout = read_timeout
-        self.version = 0
         self.config: Config | None = None
         self.config_error: BriefError | None = None
-        self._lock = threading.Lock()  # version, config, PDF cache
-        self._render_lock = threading.Lock()  # one WeasyPrint render at a time
+        self._lock = threading.Lock()  # config, watched folders
         self._workers = WarmPool()  # one render worker, warm from one preview to the next
         # the worker's parent thread: it lives as long as the server (a worker is killed
-        # when the thread that forked it ends, and request threads end after each request)
+        # when the thread that forked it ends, and request threads end after each request);
+        # every edition is made on it, one at a time
         self._render_thread = ThreadPoolExecutor(1, thread_name_prefix="briefing-render")
-        self._pdfs: dict[tuple[str, str], tuple[int, bytes | BriefError]] = {}
+        self._renders = Renders(self._make, self._render_thread)
         self._stop = threading.Event()
         self._restart = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -71,6 +76,17 @@ class PreviewServer:
         host = host.decode() if isinstance(host, bytes) else host
         name = f"[{host}]" if ":" in host else host
         return f"http://{name}:{port}/"
+
+    @property
+    def version(self) -> int:
+        """The change counter: one more for every save the watchers report."""
+        return self._renders.version
+
+    @property
+    def made(self) -> deque[tuple[str, str, int]]:
+        """Every edition made, ``(slug, audience, version)``, oldest first (the last 256): what
+        each save set off, and in which order (for tests and debugging)."""
+        return self._renders.made
 
     # -- lifecycle
 
@@ -99,6 +115,7 @@ class PreviewServer:
             self._threads.append(thread)
 
     def close(self) -> None:
+        self._renders.close()  # first: the long-polls answer, queued editions are dropped
         self._stop.set()
         self._restart.set()
         if any(t.name == "briefing-serve" for t in self._threads):
@@ -106,8 +123,7 @@ class PreviewServer:
         self.httpd.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
-        with self._render_lock:
-            self._render_thread.submit(self._workers.close).result()
+        self._render_thread.submit(self._workers.close).result()
         self._render_thread.shutdown()
 
     def __enter__(self) -> PreviewServer:
@@ -131,12 +147,11 @@ class PreviewServer:
                 self._restart.set()  # a folder appeared, went or moved: watch the new set
 
     def changed(self, paths: Iterable[str] = ()) -> None:
-        """Something was saved: reload the config, bump the version (pages reload)."""
+        """Something was saved: reload the config, bump the version (pages reload), and start
+        making the editions viewed lately for it (their pages reload when they are made)."""
         self._reload_config()
-        with self._lock:
-            self.version += 1
-            self._pdfs.clear()
-        log.debug("changed (version %d): %s", self.version, ", ".join(sorted(paths)))
+        version = self._renders.bump()
+        log.debug("changed (version %d): %s", version, ", ".join(sorted(paths)))
 
     def _folders(self) -> list[Path]:
         """The content and template folders, whether they exist or not."""
@@ -177,8 +192,9 @@ class PreviewServer:
 
     def current(self) -> tuple[int, Config]:
         """The version and config to render with; raises the config's error if it has one."""
+        version = self.version  # read first: the config is at least as new as the version
         with self._lock:
-            version, config, error = self.version, self.config, self.config_error
+            config, error = self.config, self.config_error
         if error is not None or config is None:
             raise error or BriefError(self.root / CONFIG_NAME, "no configuration")
         return version, config
@@ -224,8 +240,15 @@ class PreviewServer:
         return version, config, brief, editions[0]
 
     def html(self, slug: str, audience: str) -> tuple[int, str, Config, Brief]:
-        """One edition's HTML as the PDF is made from it: ``(version, html, config, brief)``."""
-        version, config, brief, edition = self.edition(slug, audience)
+        """One edition's HTML as the PDF is made from it: ``(version, html, config, brief)``.
+
+        The edition counts as viewed (its PDF is made on the next save), also when it fails."""
+        try:
+            version, config, brief, edition = self.edition(slug, audience)
+        except BriefError:
+            self._renders.view((slug, audience))
+            raise
+        self._renders.view((slug, audience))
         return version, self._page_of(edition, config).html, config, brief
 
     def _page_of(self, edition: Edition, config: Config) -> Page:
@@ -236,13 +259,39 @@ class PreviewServer:
             raise error or BriefError(edition.brief.source.path, "no HTML was written")
         return page
 
-    def _render(self, job: RenderJob, config: Config) -> JobResult:
-        """One job on the kept worker (its limits are the build's); the worker stays warm."""
-        return self._render_thread.submit(self._render_here, job, config).result()
+    def pdf(self, slug: str, audience: str) -> bytes:
+        """The PDF of one edition, made once per version (perhaps before it was asked for);
+        raises its :class:`BriefError`, or :class:`LookupError` when there is no such one."""
+        _, outcome = self._renders.get((slug, audience))
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
-    def _render_here(self, job: RenderJob, config: Config) -> JobResult:
-        (result,) = self._warm_up(config)([job])  # the whole iterator: the pool is idle after
-        return result
+    def wait(self, since: int, edition: Key | None = None, *, pdf: bool = False) -> int:
+        """For a page's long-poll: the version once it differs from ``since`` — with ``pdf``,
+        once ``edition``'s PDF (or its error) for it is made — or ``since`` after
+        :data:`LONG_POLL` seconds. A page showing ``edition`` keeps it viewed."""
+        if edition is not None and pdf:
+            return self._renders.wait_ready(edition, since, LONG_POLL)
+        if edition is not None:
+            self._renders.view(edition)
+        return self._renders.wait_change(since, LONG_POLL)
+
+    def _make(self, key: Key, version: int) -> Outcome:
+        """One edition's PDF for ``version``, on the render thread: the brief is read, its HTML
+        written (each behind its barrier) and the PDF rendered on the kept worker. The files
+        are read after ``version`` was: what is made is at least that new."""
+        try:
+            _, config, brief, edition = self.edition(*key)
+            page = self._page_of(edition, config)
+            job = make_job(edition, page.html, config, remote=False, expected=page.expected)
+            (result,) = self._warm_up(config)([job])  # the whole iterator: the pool is idle
+        except (BriefError, LookupError) as exc:
+            return exc
+        error = result.brief_error()
+        if error is None and result.pdf is None:
+            error = BriefError(brief.source.path, "the render made no PDF")
+        return error if error is not None else result.pdf or b""
 
     def _warm_up(self, config: Config) -> LocalPool:
         limits = config.limits
@@ -251,33 +300,6 @@ class PreviewServer:
         )
         pool.start(1, warm=(str(config.fonts_dir), config.build.pdf_variant))
         return pool
-
-    def pdf(self, slug: str, audience: str) -> bytes:
-        """The PDF of one edition, rendered once per version; raises :class:`BriefError`."""
-        key = (slug, audience)
-        with self._render_lock:
-            with self._lock:
-                cached = self._pdfs.get(key)
-                version = self.version
-            if cached is None or cached[0] != version:
-                try:
-                    version, config, brief, edition = self.edition(slug, audience)
-                    page = self._page_of(edition, config)
-                    job = make_job(edition, page.html, config, remote=False, expected=page.expected)
-                    result = self._render(job, config)
-                    error = result.brief_error()
-                    if error is None and result.pdf is None:
-                        error = BriefError(brief.source.path, "the render made no PDF")
-                    cached = (version, error if error is not None else result.pdf or b"")
-                except BriefError as exc:
-                    cached = (version, exc)
-                with self._lock:
-                    if self.version == version:
-                        self._pdfs[key] = cached
-        assert cached is not None
-        if isinstance(cached[1], BriefError):
-            raise cached[1]
-        return cached[1]
 
 
 @dataclass
