@@ -138,7 +138,15 @@ class _Run:
         # the parsing stack (YAML, Markdown, the content model, figures) only for what changed:
         # a no-op rebuild never imports it
         from briefing.build.load import load_all
+        from briefing.build.prime import prime
 
+        if to_load:  # on the loaders the keys resolved templates with
+            self.environments = {
+                name: make_environment(config, name, loader)
+                for name, loader in self.loaders.items()
+            }
+            if len(to_load) * len(self.wanted) > 1:  # more than one child will be forked
+                prime(config, self.environments, self.wanted)
         briefs, load_errors = load_all(to_load, config)
         self.report.errors += load_errors
         stale = self._plan(briefs)
@@ -214,11 +222,7 @@ class _Run:
             return
         from briefing.build.load import write_pages  # (as in run: only when something changed)
 
-        environments = {  # on the loaders the keys resolved templates with
-            name: make_environment(self.config, name, loader)
-            for name, loader in self.loaders.items()
-        }
-        for edition, page, error in write_pages(stale, self.config, environments):
+        for edition, page, error in write_pages(stale, self.config, self.environments):
             if page is None:
                 source = edition.brief.source.path
                 self.emit(Result(edition.name, source, edition.output, "failed", error=error))

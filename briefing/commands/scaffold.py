@@ -11,9 +11,10 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from briefing.config.defaults import SKELETON_DIR
 from briefing.errors import BriefError
 
-SKELETON = Path(__file__).resolve().parent / "skeleton"
+SKELETON = SKELETON_DIR
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 FIRST_BRIEF = "first-brief"
 

@@ -9,6 +9,8 @@ from typing import Any, Final
 
 CONFIG_NAME = "briefing.toml"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the briefing package
+#: What ``briefing new`` and ``briefing init`` copy (shipped inside the package).
+SKELETON_DIR = PACKAGE_DIR / "commands" / "skeleton"
 
 
 def builtin_dir(name: str) -> Path:

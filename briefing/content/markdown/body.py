@@ -27,6 +27,8 @@ from pathlib import Path
 
 import markdown
 from markdown import Extension, Markdown
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
@@ -125,16 +127,17 @@ class _Bounds(Preprocessor):
 def _md(path: Path, line: int, parts: BodyParts | None, lang: str) -> Markdown:
     # Tables and sane lists are what briefs use; no extension that lets content set attributes.
     # Column alignment as an `align` attribute: the sanitiser drops every `style` attribute.
+    # Instances, not names: a name makes Python-Markdown scan every installed package's entry
+    # points, which every barrier child paid again (tens of ms each).
     md = markdown.Markdown(
         extensions=[
-            "tables",
-            "sane_lists",
+            TableExtension(use_align_attribute=True),
+            SaneListExtension(),
             *([parts] if parts else []),
             CaptionExtension(),
             BidiExtension(lang=lang),
             SanitizeExtension(path, line, *((parts.split, _PART) if parts else ())),
         ],
-        extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )
     md.preprocessors.register(_Bounds(md, path, line), "briefing_bounds", 28)
