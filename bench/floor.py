@@ -78,6 +78,59 @@ print(json.dumps({"times": times, "pages": result.pages}))
 """
 
 
+#: Plain WeasyPrint, warm: two processes, each imports WeasyPrint, makes its FontConfiguration
+#: and renders its first file once uncounted; then both start together (a barrier) and render
+#: their half of the files; the batch's time is the slower half's.
+FLOOR_WARM_BATCH = """
+import json, multiprocessing as mp, sys, time
+variant, repeat, files = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+def half(names, barrier, out):
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+    fonts = FontConfiguration()
+    weasyprint.HTML(filename=names[0]).render(font_config=fonts).write_pdf(pdf_variant=variant)
+    barrier.wait()
+    started, pages = time.perf_counter(), 0
+    for _ in range(repeat):
+        for name in names:
+            document = weasyprint.HTML(filename=name).render(font_config=fonts)
+            document.write_pdf(pdf_variant=variant)
+            pages += len(document.pages)
+    out.put((time.perf_counter() - started, pages))
+if __name__ == "__main__":
+    ctx = mp.get_context("fork")
+    barrier, out = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=half, args=(files[k::2], barrier, out)) for k in range(2)]
+    for p in procs: p.start()
+    results = [out.get() for _ in procs]
+    for p in procs: p.join()
+    print(json.dumps({"seconds": max(t for t, _ in results), "pages": sum(n for _, n in results)}))
+"""
+
+#: briefing, warm: a build of the whole batch (read, HTML, render, text check, publish) on a
+#: kept pool of two workers, as ``watch`` and ``serve`` keep theirs; the first build warms the
+#: workers and this process and is not counted.
+WARM_BATCH_BRIEFING = """
+import json, sys, time
+from pathlib import Path
+from briefing.build import build
+from briefing.build.pool import LocalPool
+from briefing.config import load_config
+root, repeat = Path(sys.argv[1]), int(sys.argv[2])
+config = load_config(root)
+limits = config.limits
+with LocalPool(processes=2, timeout=limits.render_timeout, memory_mb=limits.worker_memory_mb) as pool:
+    build(config, force=True, runner=pool)
+    started = time.perf_counter()
+    for _ in range(repeat):
+        report = build(config, force=True, runner=pool)
+    seconds = time.perf_counter() - started
+assert not report.failed, report.failed
+pages = repeat * sum(r.pages or 0 for r in report.results)
+print(json.dumps({"seconds": seconds, "pages": pages}))
+"""
+
+
 @dataclass
 class Proc:
     wall: float
@@ -230,6 +283,13 @@ def main() -> None:
             batch_runs.append(timed([*build_command(batch), "--force", "-j", "2"], env, tmp))
         pages_batch = sum(o["pages"] for o in json.loads(batch_runs[0].out)["outputs"])
 
+        warm_batch = {"floor": [], "ours": []}
+        for _ in range(args.repeat):
+            floor_cmd = [py, "-c", FLOOR_WARM_BATCH, variant, "1", *map(str, batch_html)]
+            warm_batch["floor"].append(json.loads(timed(floor_cmd, env, tmp).out))
+            ours_cmd = [py, "-c", WARM_BATCH_BRIEFING, str(batch), "1"]
+            warm_batch["ours"].append(json.loads(timed(ours_cmd, env, tmp).out))
+
     med = statistics.median
 
     def wall(key: str) -> float:
@@ -289,6 +349,16 @@ def main() -> None:
     print(
         f"| batch of {args.batch} briefs, `--jobs 2` vs 2 plain processes: pages/s | "
         f"{ours_pps:.1f} | {floor_pps:.1f} | **{ours_pps / floor_pps:.2f}×** |"
+    )
+    # the same documents on both sides, counted in briefing's pages (plain WeasyPrint lays
+    # the samples out on more pages: it does not keep footnotes on their call's page)
+    warm_pps = {
+        side: pages_batch / med(r["seconds"] for r in runs) for side, runs in warm_batch.items()
+    }
+    print(
+        f"| batch of {args.batch} briefs on 2 warm workers (as `watch` keeps them) vs 2 warm "
+        f"plain processes: pages/s | {warm_pps['ours']:.1f} | {warm_pps['floor']:.1f} | "
+        f"**{warm_pps['ours'] / warm_pps['floor']:.2f}×** |"
     )
     print(
         f"\n(batch: {pages_batch} pages, whole processes; a ratio above 1 is better only in "

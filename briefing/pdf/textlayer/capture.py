@@ -8,6 +8,7 @@ Pango's clusters, which say which characters each glyph stands for (:func:`captu
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -68,11 +69,18 @@ class Glyph:
     @property
     def is_mark(self) -> bool:
         """Zero-advance glyph standing only for combining marks (shadda, vowels, tanween)."""
-        return bool(self.text) and all(unicodedata.category(c) in ("Mn", "Me") for c in self.text)
+        return _only_marks(self.text)
 
     @property
     def is_space(self) -> bool:
         return bool(self.text) and not self.text.strip()
+
+
+@functools.lru_cache(maxsize=4096)
+def _only_marks(text: str) -> bool:
+    # memoised: asked several times for each of the ~2,000 glyphs of a page, of a few hundred
+    # distinct texts (a letter, a letter and its marks)
+    return bool(text) and all(unicodedata.category(c) in ("Mn", "Me") for c in text)
 
 
 @dataclass
@@ -120,6 +128,7 @@ def _shown(
     ``None`` when the array is not 2-byte glyph ids of this font (left to WeasyPrint).
     """
     glyphs: list[Glyph] = []
+    widths = font.widths
     for match in TJ_TOKEN.finditer(operand):
         if match.group(1) is None:
             pen -= float(match.group(2)) / 1000 * size
@@ -128,11 +137,12 @@ def _shown(
         if len(digits) % 4:
             return None
         for i in range(0, len(digits), 4):
-            glyph = Glyph(font, size, int(digits[i : i + 4], 16), pen, rise)
-            if glyph.gid not in font.widths:
+            gid = int(digits[i : i + 4], 16)
+            width = widths.get(gid)
+            if width is None:
                 return None
-            glyphs.append(glyph)
-            pen += glyph.advance
+            glyphs.append(Glyph(font, size, gid, pen, rise))
+            pen += float(width) / 1000 * size  # Glyph.advance, without the lookups again
     return glyphs, pen
 
 

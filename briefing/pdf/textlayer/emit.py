@@ -99,10 +99,11 @@ def emit(stream: Any, line: Line, style_font_size: float, outline_marks: bool) -
     for glyph in glyphs:
         if not glyph.text and not _has_outline(glyph):
             glyph.text = "\ufffd"  # a .notdef stand-in for a missing character shows a box
-    carriers = [i for i, g in enumerate(glyphs) if g.text and not _outlined(g, outline_marks)]
+    outlined = [_outlined(g, outline_marks) for g in glyphs]
+    carriers = [i for i, g in enumerate(glyphs) if g.text and not outlined[i]]
     following = dict(zip(carriers, [*carriers[1:], None], strict=True))
     for i, glyph in enumerate(glyphs):
-        if _outlined(glyph, outline_marks):
+        if outlined[i]:
             drawings.append(_drawing(stream, glyph, style_font_size))
             if glyph.text:
                 pending.append(glyph)
