@@ -119,7 +119,8 @@ from briefing.config import load_config
 root, repeat = Path(sys.argv[1]), int(sys.argv[2])
 config = load_config(root)
 limits = config.limits
-with LocalPool(processes=2, timeout=limits.render_timeout, memory_mb=limits.worker_memory_mb) as pool:
+pool = LocalPool(processes=2, timeout=limits.render_timeout, memory_mb=limits.worker_memory_mb)
+with pool:
     build(config, force=True, runner=pool)
     started = time.perf_counter()
     for _ in range(repeat):

@@ -25,6 +25,7 @@ import pytest
 
 from briefing.build import build, run_here
 from briefing.build.cache import CACHE_NAME
+from briefing.build.job import run_job
 from briefing.config import builtin_dir, load_config
 
 from .conftest import MINIMAL, write_brief
@@ -132,6 +133,37 @@ def test_template_of_one_audience_rebuilds_only_that_audience(site: Path):
     # removing an override falls back to the built-in file: a change again
     css.unlink()
     assert names(run(site)) == editions("a", "b", "c", audiences=("executive",))
+
+
+def test_a_template_edited_between_builds_of_one_process_is_read_again(site: Path):
+    """``watch`` and ``serve`` keep their Jinja environments (compiled templates) from one
+    build to the next: the next build's HTML must show a new override of a template the last
+    build used, and an edit that leaves the file's size and modification time as they were
+    (two saves within one clock tick)."""
+    seen: list[str] = []
+
+    def record(jobs):  # a runner that keeps each job's HTML and renders it here
+        for job in jobs:
+            seen.append(job.html)
+            yield run_job(job)
+
+    (site / "templates").mkdir()  # the same template folders before and after the override
+    run(site, runner=record, audiences=["executive"], force=True)  # the built-in file, cached
+    css = site / "templates" / "css" / "executive.css"
+    css.parent.mkdir()
+    original = (builtin_dir("templates") / "css" / "executive.css").read_text(encoding="utf-8")
+    css.write_text(original + "\n/* marker-AAA */\n", encoding="utf-8")
+    seen.clear()
+    run(site, runner=record, audiences=["executive"])
+    assert seen and all("marker-AAA" in html for html in seen)
+    stat = css.stat()
+    css.write_text(original + "\n/* marker-BBB */\n", encoding="utf-8")
+    os.utime(css, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert css.stat().st_size == stat.st_size
+    seen.clear()
+    report = run(site, runner=record, audiences=["executive"])
+    assert names(report) == editions("a", "b", "c", audiences=("executive",))
+    assert seen and all("marker-BBB" in html and "marker-AAA" not in html for html in seen)
 
 
 def test_config_edits_rebuild_the_audiences_they_affect(site: Path):

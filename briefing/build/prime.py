@@ -19,6 +19,7 @@ import contextlib
 import datetime as dt
 import logging
 import tempfile
+import weakref
 from collections.abc import Collection
 from pathlib import Path
 
@@ -29,9 +30,17 @@ from briefing.config import Config
 from briefing.config.defaults import SKELETON_DIR
 from briefing.render import render_html
 
+#: Environments primed already: kept ones (``watch``, ``serve``) are primed once per process.
+_PRIMED: weakref.WeakSet[Environment] = weakref.WeakSet()
+
 
 def prime(config: Config, environments: dict[str, Environment], audiences: Collection[str]) -> None:
     """Read the skeleton brief and write its HTML for ``audiences``, here (see the module)."""
+    audiences = [
+        a for a in sorted(set(audiences) & set(environments)) if environments[a] not in _PRIMED
+    ]
+    if not audiences:
+        return
     text = (SKELETON_DIR / "brief.md").read_text(encoding="utf-8")
     text = text.replace("__DATE__", dt.date.today().isoformat())
     logging.disable(logging.CRITICAL)  # the skeleton's own warnings are not the build's
@@ -41,8 +50,9 @@ def prime(config: Config, environments: dict[str, Environment], audiences: Colle
             path.write_text(text, encoding="utf-8")
             with contextlib.suppress(Exception):  # left for the children, see the module
                 brief = load_brief(path, config)
-                for audience in sorted(set(audiences) & set(environments)):
+                for audience in audiences:
                     with contextlib.suppress(Exception):
                         render_html(brief, config, audience, environments[audience])
+                    _PRIMED.add(environments[audience])
     finally:
         logging.disable(logging.NOTSET)

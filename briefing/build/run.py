@@ -32,7 +32,7 @@ from briefing.build.workers import LocalPool, Runner, run_dask
 from briefing.config import Config, default_jobs
 from briefing.content.discovery import slug_of
 from briefing.errors import BriefError
-from briefing.render import make_environment, make_loader
+from briefing.render import kept_environment, make_loader
 
 if TYPE_CHECKING:
     from briefing.content.brief import Brief
@@ -140,11 +140,8 @@ class _Run:
         from briefing.build.load import load_all
         from briefing.build.prime import prime
 
-        if to_load:  # on the loaders the keys resolved templates with
-            self.environments = {
-                name: make_environment(config, name, loader)
-                for name, loader in self.loaders.items()
-            }
+        if to_load:
+            self.environments = {name: kept_environment(config, name) for name in config.audiences}
             if len(to_load) * len(self.wanted) > 1:  # more than one child will be forked
                 prime(config, self.environments, self.wanted)
         briefs, load_errors = load_all(to_load, config)

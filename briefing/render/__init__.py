@@ -23,7 +23,12 @@ from briefing import lazy
 if TYPE_CHECKING:
     from briefing.i18n import arabic_date, english_date, hijri_date, number
     from briefing.render.context import NumberedSection
-    from briefing.render.environment import css_string, make_environment, make_loader
+    from briefing.render.environment import (
+        css_string,
+        kept_environment,
+        make_environment,
+        make_loader,
+    )
     from briefing.render.html import render_html
     from briefing.render.visible import visible_blocks, visible_text
 
@@ -35,6 +40,7 @@ __all__ = [
     "css_string",
     "english_date",
     "hijri_date",
+    "kept_environment",
     "make_environment",
     "make_loader",
     "number",

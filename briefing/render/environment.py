@@ -11,6 +11,7 @@ space on the page. The environment records the templates a render used (the buil
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
@@ -62,6 +63,27 @@ def make_environment(
     return env
 
 
+#: At most this many kept environments (a process building many projects, as the tests do,
+#: keeps the latest ones).
+_KEEP = 16
+_KEPT: OrderedDict[tuple[str, ...], jinja2.Environment] = OrderedDict()
+
+
+def kept_environment(config: Config, audience: str) -> jinja2.Environment:
+    """:func:`make_environment`, kept for as long as this process runs, so the templates a
+    build compiled stay compiled for the next build of ``watch`` or ``serve`` (and for the
+    barrier's children, which inherit them). Keyed by what an environment is made of: its
+    template folders and its digits; a template edited since is read again
+    (:meth:`ResolvingLoader.get_source`)."""
+    dirs = [str(d) for d in config.template_dirs(audience)]
+    key = (*dirs, str(config.root / config.paths.templates), config.audiences[audience].digits)
+    env = _KEPT.pop(key, None) or make_environment(config, audience)
+    _KEPT[key] = env  # the most recently used last
+    while len(_KEPT) > _KEEP:
+        _KEPT.popitem(last=False)
+    return env
+
+
 class TrackingEnvironment(jinja2.Environment):
     """Records which templates a render used: the build cache depends on exactly those.
 
@@ -91,7 +113,22 @@ class ResolvingLoader(jinja2.BaseLoader):
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str | None, Callable[[], bool] | None]:
-        return self.inner.get_source(environment, template)
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        if filename is None:
+            return source, filename, uptodate
+
+        def unchanged() -> bool:
+            # Jinja's own check compares the found file's modification time: it misses an edit
+            # within one clock tick and a new override earlier in the chain. An environment
+            # kept between builds (kept_environment) must see both, so the name is resolved
+            # again and the text compared (a few small files per render).
+            try:
+                now, now_file, _ = self.inner.get_source(environment, template)
+            except jinja2.TemplateNotFound:
+                return False
+            return (now, now_file) == (source, filename)
+
+        return source, filename, unchanged
 
     def resolve(self, template: str) -> str | None:
         """The file ``template`` resolves to now (None when it no longer exists)."""
