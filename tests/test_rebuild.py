@@ -96,6 +96,22 @@ def test_noop_and_touch_rebuild_nothing(site: Path):
     assert names(report) == set() and len(names(report, "skipped")) == 9
 
 
+def test_a_noop_rebuild_writes_nothing(site: Path):
+    """Nothing changed: no output, not even the cache or the manifest, is written again (no
+    fsync to wait for; a mirror of the folder sees the same files)."""
+
+    def files() -> dict[Path, tuple[int, int]]:
+        return {
+            p: (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in (site / "out").rglob("*")
+            if p.is_file()
+        }
+
+    before = files()
+    assert names(run(site)) == set()
+    assert files() == before
+
+
 def test_editing_a_brief_rebuilds_only_its_editions(site: Path):
     write_brief(site, "b.md", brief_text(1, "جملة مضافة."))
     before = manifest(site)

@@ -31,7 +31,7 @@ from briefing.build.paths import CACHE_NAME, inside, relative
 from briefing.config import Config
 
 if TYPE_CHECKING:
-    from briefing.render.environment import ResolvingLoader
+    from briefing.render.loaders import ResolvingLoader
 
 log = logging.getLogger(__name__)
 

@@ -220,14 +220,25 @@ def write_manifest(out_dir: Path, cache: Cache) -> None:
             }
         )
     data = {"generator": f"briefing {version()}", "outputs": outputs}
-    atomic_write(
+    _write_if_changed(
         out_dir / MANIFEST_NAME, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
     )
 
 
 def save_cache(cache: Cache) -> None:
     """The build cache, written like any output: never partial."""
-    atomic_write(cache.path, cache.dumps())
+    _write_if_changed(cache.path, cache.dumps())
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """:func:`atomic_write`, unless ``path`` holds these bytes already: a no-op rebuild then
+    writes nothing (no fsync, and the manifest keeps its date for mirrors and rsync)."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass  # not there (or unreadable): write it
+    atomic_write(path, data)
 
 
 def _now() -> str:

@@ -32,7 +32,7 @@ from briefing.build.workers import LocalPool, Runner, run_dask
 from briefing.config import Config, default_jobs
 from briefing.content.discovery import slug_of
 from briefing.errors import BriefError
-from briefing.render import kept_environment, make_loader
+from briefing.render.loaders import make_loader
 
 if TYPE_CHECKING:
     from briefing.content.brief import Brief
@@ -135,17 +135,7 @@ class _Run:
             # something to render, most likely: the workers warm up while the briefs load
             fonts = (str(config.fonts_dir), config.build.pdf_variant)
             runner.start(len(to_load) * len(self.wanted), warm=fonts)
-        # the parsing stack (YAML, Markdown, the content model, figures) only for what changed:
-        # a no-op rebuild never imports it
-        from briefing.build.load import load_all
-        from briefing.build.prime import prime
-
-        if to_load:
-            self.environments = {name: kept_environment(config, name) for name in config.audiences}
-            if len(to_load) * len(self.wanted) > 1:  # more than one child will be forked
-                prime(config, self.environments, self.wanted)
-        briefs, load_errors = load_all(to_load, config)
-        self.report.errors += load_errors
+        briefs = self._load(to_load)
         stale = self._plan(briefs)
         if on_plan:
             on_plan(len(stale))
@@ -188,6 +178,25 @@ class _Run:
             for out, aud in outputs:
                 self.emit(self._skipped(f"{slug_of(path)}/{aud}", path, self.out_dir / out))
         return unchanged, to_load
+
+    def _load(self, to_load: list[Path]) -> list[Brief]:
+        """Load the briefs that may have changed, behind the barrier, with environments that
+        stay for the next build of this process (primed first when more than one child will
+        be forked). The parsing stack (YAML, Markdown, the content model, figures) is imported
+        here only: a no-op rebuild never loads it."""
+        if not to_load:
+            return []
+        from briefing.build.load import load_all
+        from briefing.build.prime import prime
+        from briefing.render import kept_environment
+
+        config = self.config
+        self.environments = {name: kept_environment(config, name) for name in config.audiences}
+        if len(to_load) * len(self.wanted) > 1:
+            prime(config, self.environments, self.wanted)
+        briefs, load_errors = load_all(to_load, config)
+        self.report.errors += load_errors
+        return briefs
 
     def _plan(self, briefs: list[Brief]) -> list[Edition]:
         """2. The loaded briefs' editions; the stale ones of the ``wanted`` audiences are

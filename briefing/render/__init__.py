@@ -23,13 +23,9 @@ from briefing import lazy
 if TYPE_CHECKING:
     from briefing.i18n import arabic_date, english_date, hijri_date, number
     from briefing.render.context import NumberedSection
-    from briefing.render.environment import (
-        css_string,
-        kept_environment,
-        make_environment,
-        make_loader,
-    )
+    from briefing.render.environment import css_string, kept_environment, make_environment
     from briefing.render.html import render_html
+    from briefing.render.loaders import make_loader
     from briefing.render.visible import visible_blocks, visible_text
 
 __getattr__ = lazy.exports(__name__, __file__)

@@ -12,7 +12,7 @@ space on the page. The environment records the templates a render used (the buil
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 
 import jinja2
@@ -20,22 +20,7 @@ from markupsafe import Markup
 
 from briefing.config import Config
 from briefing.i18n import arabic_date, english_date, hijri_date, number
-
-
-def make_loader(config: Config, audience: str) -> ResolvingLoader:
-    """The audience's override chain (the module docstring). The build cache resolves template
-    paths with it alone: a no-op rebuild needs no environment, filters or figures."""
-    dirs = config.template_dirs(audience)
-    builtin = jinja2.FileSystemLoader(str(dirs[-1]))
-    project = config.root / config.paths.templates
-    prefixes: dict[str, jinja2.BaseLoader] = {"base": builtin}
-    if project.is_dir():
-        prefixes["theme"] = jinja2.FileSystemLoader(str(project))
-    return ResolvingLoader(
-        jinja2.ChoiceLoader(
-            [jinja2.FileSystemLoader([str(d) for d in dirs]), jinja2.PrefixLoader(prefixes)]
-        )
-    )
+from briefing.render.loaders import ResolvingLoader, make_loader
 
 
 def make_environment(
@@ -102,41 +87,6 @@ class TrackingEnvironment(jinja2.Environment):
         template = super().get_template(name, parent, globals)
         self.__dict__.setdefault("used", {})[template.name or str(name)] = template.filename or ""
         return template
-
-
-class ResolvingLoader(jinja2.BaseLoader):
-    """The override chain, plus :meth:`resolve` for the build cache's freshness check."""
-
-    def __init__(self, inner: jinja2.BaseLoader) -> None:
-        self.inner = inner
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
-        source, filename, uptodate = self.inner.get_source(environment, template)
-        if filename is None:
-            return source, filename, uptodate
-
-        def unchanged() -> bool:
-            # Jinja's own check compares the found file's modification time: it misses an edit
-            # within one clock tick and a new override earlier in the chain. An environment
-            # kept between builds (kept_environment) must see both, so the name is resolved
-            # again and the text compared (a few small files per render).
-            try:
-                now, now_file, _ = self.inner.get_source(environment, template)
-            except jinja2.TemplateNotFound:
-                return False
-            return (now, now_file) == (source, filename)
-
-        return source, filename, unchanged
-
-    def resolve(self, template: str) -> str | None:
-        """The file ``template`` resolves to now (None when it no longer exists)."""
-        try:
-            # Jinja's file loaders do not use the environment they are given
-            return self.inner.get_source(None, template)[1]  # type: ignore[arg-type]
-        except jinja2.TemplateNotFound:
-            return None
 
 
 def css_string(value: str) -> Markup:
