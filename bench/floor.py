@@ -54,28 +54,69 @@ for _ in range(repeat):
 print(json.dumps({"times": times, "pages": pages}))
 """
 
+#: Warm renders on request, for alternating the two sides: each line on stdin makes one render,
+#: its seconds go to stdout. Plain WeasyPrint: one FontConfiguration, the same pdf_variant.
+FLOOR_SERVE = """
+import sys, time
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+variant, name = sys.argv[1], sys.argv[2]
+fonts = FontConfiguration()
+for _ in sys.stdin:
+    started = time.perf_counter()
+    document = weasyprint.HTML(filename=name, base_url=name).render(font_config=fonts)
+    document.write_pdf(pdf_variant=variant)
+    print(time.perf_counter() - started, flush=True)
+"""
+
 #: briefing's own render of the same edition (a render job, text check on), warm, in-process.
 WARM_BRIEFING = """
-import json, sys, time
+import sys, time
 from pathlib import Path
 from briefing.build import gather, make_job, plan
 from briefing.config import load_config
 from briefing.build.job import run_job
 from briefing.render import render_html
-root, repeat = Path(sys.argv[1]), int(sys.argv[2])
+root = Path(sys.argv[1])
 config = load_config(root)
 briefs, errors = gather(config)
 assert not errors, errors
 edition = next(e for e in plan(briefs, config, root / "dist") if e.audience == "full")
 job = make_job(edition, render_html(edition.brief, config, "full"), config, remote=False)
-times = []
-for _ in range(repeat):
+for _ in sys.stdin:
     started = time.perf_counter()
     result = run_job(job)
     assert result.error is None, result.error
-    times.append(time.perf_counter() - started)
-print(json.dumps({"times": times, "pages": result.pages}))
+    print(time.perf_counter() - started, flush=True)
 """
+
+
+class Renderer:
+    """A warm render process (:data:`FLOOR_SERVE` or :data:`WARM_BRIEFING`): one render per
+    call, its seconds kept; the first render, which warms it up, is not kept."""
+
+    def __init__(self, cmd: list[str], env: dict[str, str], cwd: Path) -> None:
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=cwd, text=True
+        )
+        self.times: list[float] = []
+        self()
+        self.times.clear()
+
+    def __call__(self) -> float:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            sys.exit(f"a warm render process failed ({self.proc.wait()})")
+        self.times.append(float(line))
+        return self.times[-1]
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
 
 
 #: Plain WeasyPrint, warm: two processes, each imports WeasyPrint, makes its FontConfiguration
@@ -260,20 +301,27 @@ def main() -> None:
             rows["noop"].append(timed(build, env, tmp))
         pages_one = json.loads(rows["cold"][0].out)["outputs"][0]["pages"]
 
+        # warm: each of briefing's renders (or saves) is followed by one of the floor's, so
+        # both sides see the same load from the machine's other users
         warm_n = max(4, args.repeat + 1)
-        floor_warm = json.loads(
-            timed([py, "-c", FLOOR, variant, str(warm_n), str(html[0])], env, tmp).out
-        )["times"][1:]
-        ours_warm = json.loads(
-            timed([py, "-c", WARM_BRIEFING, str(one), str(warm_n)], env, tmp).out
-        )["times"][1:]
-
+        floor = Renderer([py, "-c", FLOOR_SERVE, variant, str(html[0])], env, tmp)
+        ours = Renderer([py, "-c", WARM_BRIEFING, str(one)], env, tmp)
+        for _ in range(warm_n - 1):
+            ours()
+            floor()
+        ours.close()
+        ours_warm, floor_warm = ours.times, list(floor.times)
         saves = [
             catalogue.variant(SAMPLE.read_text(encoding="utf-8"), 100 + k) for k in range(warm_n)
         ]
         brief, pdf = one / "content" / "b001" / "index.md", one / "dist" / "b001" / "full.pdf"
-        watch_times = live.watch_latency(one, brief, pdf, saves, env)
-        serve_times = live.serve_latency(one, brief, "b001", saves, env)
+        floor.times.clear()
+        watch_times = live.watch_latency(one, brief, pdf, saves, env, between=floor)
+        watch_floor = floor.times[1:]
+        floor.times.clear()
+        serve_times = live.serve_latency(one, brief, "b001", saves, env, between=floor)
+        serve_floor = floor.times[1:]
+        floor.close()
 
         batch_runs, floor_batch = [], []
         for _ in range(args.repeat):
@@ -330,13 +378,13 @@ def main() -> None:
         f"{med(ours_warm):.3f} | {med(floor_warm):.3f} | "
         f"{med(ours_warm) / med(floor_warm):.2f}× |"
     )
-    warm_floor = med(floor_warm)
-    for label, times in (
-        ("save → PDF in `watch` (debounce included; 1st save apart)", watch_times[1:]),
-        ("save → PDF bytes from `serve` (1st preview apart)", serve_times[1:]),
+    for label, times, floor_times in (
+        ("save → PDF in `watch` (debounce included; 1st save apart)", watch_times[1:], watch_floor),
+        ("save → PDF bytes from `serve` (1st preview apart)", serve_times[1:], serve_floor),
     ):
+        warm_floor = med(floor_times)
         print(
-            f"| {label}, s | {med(times):.3f} | {warm_floor:.3f} (warm render) | "
+            f"| {label}, s | {med(times):.3f} | {warm_floor:.3f} (warm render, between saves) | "
             f"**{med(times) / warm_floor:.2f}×** |"
         )
     print(

@@ -44,9 +44,15 @@ def _until(check: Callable[[], bool], limit: float = 120.0, step: float = 0.005)
 
 
 def watch_latency(
-    root: Path, brief: Path, pdf: Path, texts: list[str], env: dict[str, str]
+    root: Path,
+    brief: Path,
+    pdf: Path,
+    texts: list[str],
+    env: dict[str, str],
+    between: Callable[[], object] = lambda: None,
 ) -> list[float]:
-    """Seconds from each save to its PDF, with `briefing watch` running on ``root``."""
+    """Seconds from each save to its PDF, with `briefing watch` running on ``root``;
+    ``between`` runs after each (the floor's warm render, so both see the same load)."""
     cmd = [
         sys.executable,
         "-m",
@@ -73,6 +79,7 @@ def watch_latency(
             _until(lambda before=before: _stamp(pdf) not in (before, None))
             times.append(time.perf_counter() - saved)
             time.sleep(0.5)
+            between()
         return times
     finally:
         proc.terminate()
@@ -80,10 +87,16 @@ def watch_latency(
 
 
 def serve_latency(
-    root: Path, brief: Path, slug: str, texts: list[str], env: dict[str, str]
+    root: Path,
+    brief: Path,
+    slug: str,
+    texts: list[str],
+    env: dict[str, str],
+    between: Callable[[], object] = lambda: None,
 ) -> list[float]:
     """Seconds from each save to the new PDF's bytes, with `briefing serve` running on ``root``:
-    the first value is the first preview after start-up (no save)."""
+    the first value is the first preview after start-up (no save); ``between`` as for
+    :func:`watch_latency`."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -106,6 +119,7 @@ def serve_latency(
             _until(lambda version=version: get("/_version") != version, step=0.01)
             get(f"/{slug}/full.pdf")
             times.append(time.perf_counter() - saved)
+            between()
         return times
     finally:
         proc.terminate()
