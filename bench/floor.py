@@ -69,24 +69,28 @@ for _ in sys.stdin:
     print(time.perf_counter() - started, flush=True)
 """
 
-#: briefing's own render of the same edition (a render job, text check on), warm, in-process.
+#: briefing's own render of the same edition (a render job, then the text check), warm.
 WARM_BRIEFING = """
 import sys, time
 from pathlib import Path
 from briefing.build import gather, make_job, plan
 from briefing.config import load_config
 from briefing.build.job import run_job
-from briefing.render import render_html
+from briefing.pdf.textlayer.check import load_mupdf, verdict
+from briefing.render import render_html, visible_blocks
 root = Path(sys.argv[1])
 config = load_config(root)
 briefs, errors = gather(config)
 assert not errors, errors
 edition = next(e for e in plan(briefs, config, root / "dist") if e.audience == "full")
-job = make_job(edition, render_html(edition.brief, config, "full"), config, remote=False)
+html = render_html(edition.brief, config, "full")
+job, expected = make_job(edition, html, config, remote=False), tuple(visible_blocks(html))
+load_mupdf()
 for _ in sys.stdin:
     started = time.perf_counter()
     result = run_job(job)
     assert result.error is None, result.error
+    verdict(result.pdf, expected)
     print(time.perf_counter() - started, flush=True)
 """
 

@@ -77,3 +77,28 @@ def test_the_checks_verdict_is_every_readers(project: Path):
     assert report.ok
     assert verdict.missing == check.missing_everywhere(every) == [("ملحق", "عبارة غائبة تماما عن")]
     assert verdict.words == check.words_found_by_some(every) < 1.0
+
+
+def test_the_build_checks_each_pdf_and_names_text_it_loses(project: Path, caplog):
+    """The check runs in the build process (behind the barrier), not in the render worker:
+    every built edition has its share of words, and a PDF that loses text the HTML has — here
+    a project stylesheet hides the sections' paragraphs — is published with a warning naming
+    the brief, the edition and the phrase."""
+    import logging
+
+    from briefing.config import builtin_dir
+
+    write_brief(project, "a.md", MINIMAL)
+    css = project / "templates" / "css" / "brief.css"
+    css.parent.mkdir(parents=True)
+    house = (builtin_dir("templates") / "css" / "brief.css").read_text(encoding="utf-8")
+    css.write_text(house + "\n.section p { display: none; }\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        report = build(load_config(project), audiences=["full", "executive"])
+    assert report.ok
+    fidelity = {r.name: r.fidelity for r in report.results}
+    assert fidelity["a/executive"] == 1.0  # no sections in that edition: nothing hidden
+    assert fidelity["a/full"] is not None and 0.5 < fidelity["a/full"] < 1
+    warned = [r.getMessage() for r in caplog.records if "text layer of edition" in r.getMessage()]
+    assert len(warned) == 1 and "a.md" in warned[0] and "'full'" in warned[0], warned
+    assert "«نصّ عربي قصير للتجربة»" in warned[0], warned

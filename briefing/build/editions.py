@@ -18,7 +18,6 @@ from briefing.build.paths import inside
 from briefing.config import Config, builtin_dir
 from briefing.content.discovery import escape, find_briefs, leaves_folder, slug_of, slug_problem
 from briefing.errors import BriefError
-from briefing.render import visible_blocks
 
 if TYPE_CHECKING:
     from briefing.content.brief import Brief
@@ -132,7 +131,6 @@ def make_job(
     config: Config,
     *,
     remote: bool,
-    expected: tuple[tuple[str, str], ...] = (),
 ) -> RenderJob:
     """The render job of one edition's HTML. ``remote``: for another machine, which cannot
     read the project's files — the brief's folder travels in the job, logos inside the HTML."""
@@ -152,7 +150,6 @@ def make_job(
         max_resource_bytes=config.limits.max_resource_bytes,
         max_image_pixels=config.limits.max_image_pixels,
         max_pages=config.audiences[edition.audience].max_pages,
-        expected=(expected or tuple(visible_blocks(html))) if config.build.text_check else None,
         bundle=(pack(own, config.limits.max_resource_bytes) if own else {}) if remote else None,
     )
 

@@ -53,8 +53,6 @@ class RenderJob:
     max_resource_bytes: int = MAX_RESOURCE_BYTES
     max_image_pixels: int = MAX_IMAGE_PIXELS
     max_pages: int | None = None
-    # (section, text) blocks the PDF must give back; the text-layer check runs when set
-    expected: tuple[tuple[str, str], ...] | None = None
     bundle: dict[str, bytes] | None = field(default=None, repr=False)  # folder files, remote runs
 
 
@@ -68,6 +66,7 @@ class JobResult:
     error: str | None = None
     error_path: str | None = None
     error_line: int | None = None
+    # the text-layer check's findings (briefing.build.textcheck, in the build process)
     fidelity: float | None = None  # share of words some checked reader gives back
     fidelity_missing: tuple[str, ...] = ()  # "«phrase» (section)" no reader gives back
     served: tuple[str, ...] = ()  # local files the document loaded (for the build cache)
@@ -125,17 +124,6 @@ def _render(job: RenderJob, result: JobResult) -> None:
     result.pdf = rendered.data
     result.pages = rendered.pages
     result.served = rendered.served
-    if job.expected is not None:
-        from briefing.pdf import textlayer
-
-        found = textlayer.check.verdict(rendered.data, job.expected)
-        # the share of words some reader gives back: below it, words are missing from the
-        # document itself, not from one reader's reading of it
-        result.fidelity = found.words
-        result.fidelity_missing = tuple(
-            f"«{phrase}»" + (f" ({section})" if section else "")
-            for section, phrase in found.missing
-        )
 
 
 def renderer_for(job: RenderJob) -> PdfRenderer:
@@ -155,16 +143,12 @@ def _renderer(fonts_dir: str, pdf_variant: str) -> PdfRenderer:
 
 
 def warm_up(fonts_dir: str, pdf_variant: str) -> None:
-    """Do in this process, ahead of its first job, what every render needs: import WeasyPrint,
-    Pillow and the check's readers, make the renderer and its FontConfiguration. A worker
+    """Do in this process, ahead of its first job, what every render needs: import WeasyPrint
+    and Pillow, make the renderer and its FontConfiguration. A worker
     calls it as soon as it starts, while the build is still writing the first HTML. A font
     problem is left for the job to report (it names the brief)."""
     import PIL.Image  # noqa: F401
-    import pypdfium2  # noqa: F401
 
-    from briefing.pdf.textlayer import check
-
-    check.load_mupdf()
     with contextlib.suppress(BriefError):
         _renderer(fonts_dir, pdf_variant)
 

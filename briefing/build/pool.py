@@ -89,13 +89,10 @@ def adopt(conn: Connection, parent_pid: int) -> None:
     pool says what it wants, then serve it as any worker."""
     _die_with_parent(parent_pid)
     import PIL.Image  # noqa: F401
-    import pypdfium2  # noqa: F401
     import weasyprint  # noqa: F401
 
     from briefing.pdf import renderer  # noqa: F401
-    from briefing.pdf.textlayer import check
 
-    check.load_mupdf()
     try:
         settings = conn.recv()  # (memory_mb, warm): the pool that took it
     except EOFError:

@@ -12,7 +12,7 @@ import contextlib
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from briefing import warm
 from briefing.build.cache import Cache, Keys, logos_shown, stamp
@@ -28,6 +28,7 @@ from briefing.build.publish import (
     write_manifest,
 )
 from briefing.build.report import Report, Result
+from briefing.build.textcheck import check, prepare
 from briefing.build.workers import LocalPool, Runner, run_dask
 from briefing.config import Config, default_jobs
 from briefing.content.discovery import slug_of
@@ -111,8 +112,8 @@ class _Run:
         self.config, self.out_dir, self.wanted, self.on_result = config, out_dir, wanted, on_result
         self.force = force
         self.report = Report()
-        # what each job in flight becomes when it comes back: edition, templates, logos
-        self.in_flight: dict[str, tuple[Edition, dict[str, str], list[Path]]] = {}
+        # what each job in flight becomes when it comes back
+        self.in_flight: dict[str, _InFlight] = {}
 
     def run(
         self,
@@ -140,8 +141,11 @@ class _Run:
         if on_plan:
             on_plan(len(stale))
         for job_result in runner(self._jobs(stale, remote=remote)):
-            edition, templates, logos = self.in_flight.pop(job_result.name)
-            self.emit(publish_result(job_result, edition, self.keys, templates, logos))
+            sent = self.in_flight.pop(job_result.name)
+            check(job_result, sent.expected, sent.edition.brief.source.path, config)
+            self.emit(
+                publish_result(job_result, sent.edition, self.keys, sent.templates, sent.logos)
+            )
         current = unchanged | {relative(b.source.path, config.root) for b in briefs}
         remove_stale(self.cache, current, out_dir, config, self.emit, self.wanted)
         save_cache(self.cache)
@@ -233,13 +237,25 @@ class _Run:
                 source = edition.brief.source.path
                 self.emit(Result(edition.name, source, edition.output, "failed", error=error))
                 continue
-            job = make_job(edition, page.html, self.config, remote=remote, expected=page.expected)
-            self.in_flight[job.name] = (
+            job = make_job(edition, page.html, self.config, remote=remote)
+            self.in_flight[job.name] = _InFlight(
                 edition,
                 self.keys.templates(edition.audience, page.templates),
                 logos_shown(page.html, self.config),
+                page.expected,
             )
+            if page.expected:
+                prepare()  # the readers load here while the workers render
             yield job
+
+
+class _InFlight(NamedTuple):
+    """A job handed to the workers, and what its result needs when it comes back."""
+
+    edition: Edition
+    templates: dict[str, str]  # name → path:sha256, for the cache
+    logos: list[Path]
+    expected: tuple[tuple[str, str], ...]  # what the text-layer check looks for
 
 
 def _default_runner(config: Config, processes: int, scheduler: str | None) -> Runner:

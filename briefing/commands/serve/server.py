@@ -284,7 +284,7 @@ class PreviewServer:
         try:
             _, config, brief, edition = self.edition(*key)
             page = self._page_of(edition, config)
-            job = make_job(edition, page.html, config, remote=False, expected=page.expected)
+            job = make_job(edition, page.html, config, remote=False)
             (result,) = self._warm_up(config)([job])  # the whole iterator: the pool is idle
         except (BriefError, LookupError) as exc:
             return exc

@@ -1,0 +1,82 @@
+"""The text-layer check of each finished PDF, made by the build process, behind the barrier.
+
+Why not in the render worker, which has the PDF already: the readers (pdfium, and PyMuPDF,
+whose import alone is 0.2–0.3 s) were imported by every worker before its first render, on the
+cold build's critical path, while the build process sat idle waiting for that render. Now the
+build process imports them while the first PDF renders (:func:`prepare`, a thread started when
+the first job is handed over, joined before any fork so that no child inherits a half-done
+import), and each PDF is read in a forked child of it (:func:`check`): a reader that crashes or
+hangs on a PDF costs that edition's check, not the build.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from briefing.build.barrier import call_isolated
+from briefing.build.job import JobResult
+from briefing.config import Config
+from briefing.errors import BriefError
+
+log = logging.getLogger(__name__)
+
+_preparing: list[threading.Thread] = []
+
+
+def _load_readers() -> None:
+    import pypdfium2  # noqa: F401
+
+    from briefing.pdf.textlayer import check
+
+    check.load_mupdf()
+
+
+def prepare() -> None:
+    """Start importing the readers in the background (once per process)."""
+    if not _preparing:
+        thread = threading.Thread(target=_load_readers, name="briefing-readers", daemon=True)
+        _preparing.append(thread)
+        thread.start()
+
+
+def _join_before_fork() -> None:
+    for thread in _preparing:
+        if thread is not threading.current_thread():
+            thread.join()
+
+
+os.register_at_fork(before=_join_before_fork)
+
+
+def check(
+    result: JobResult, expected: Sequence[tuple[str, str]], source: Path, config: Config
+) -> None:
+    """Read ``result``'s PDF back and record what the readers give back (its ``fidelity``
+    fields); a check that fails is a warning, and the PDF is published all the same."""
+    if result.pdf is None or not expected:
+        return
+    from briefing.pdf.textlayer.check import verdict
+
+    pdf, blocks = result.pdf, tuple(expected)
+    try:
+        found = call_isolated(
+            lambda _task: verdict(pdf, blocks),
+            result.name,
+            path=source,
+            what="checking the text layer of this edition",
+            timeout=config.limits.render_timeout,
+            memory_mb=config.limits.worker_memory_mb,
+        )
+    except BriefError as exc:
+        log.warning(
+            "%s: the text layer of '%s' could not be checked: %s", source, result.name, exc.message
+        )
+        return
+    result.fidelity = found.words
+    result.fidelity_missing = tuple(
+        f"«{phrase}»" + (f" ({section})" if section else "") for section, phrase in found.missing
+    )
