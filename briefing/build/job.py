@@ -10,7 +10,8 @@ preview) describe an edition as a job.
 
 This is the module a render worker imports (with :mod:`briefing.build.pool`): it imports
 nothing of the build's own — no pydantic, Jinja or Markdown — so a worker's start-up is
-WeasyPrint's and the text check's readers', not the pipeline's.
+WeasyPrint's, not the pipeline's (the text check runs in the build process:
+:mod:`briefing.build.textcheck`).
 """
 
 from __future__ import annotations

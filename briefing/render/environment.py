@@ -1,4 +1,5 @@
-"""The Jinja environment of an edition: loaders for the override chain, filters, tracking.
+"""The Jinja environment of an edition: filters, tracking, kept between builds; its loader,
+the override chain, is :mod:`briefing.render.loaders`.
 
 Template resolution (first match wins): ``templates/<audience>/`` in the project, the project's
 ``templates/`` (the house theme), then the built-in theme shipped with the package. An override
@@ -20,18 +21,15 @@ from markupsafe import Markup
 
 from briefing.config import Config
 from briefing.i18n import arabic_date, english_date, hijri_date, number
-from briefing.render.loaders import ResolvingLoader, make_loader
+from briefing.render.loaders import make_loader
 
 
-def make_environment(
-    config: Config, audience: str, loader: ResolvingLoader | None = None
-) -> jinja2.Environment:
-    """One Environment per audience, on its override chain (``loader``: one already made by
-    :func:`make_loader` for this audience)."""
+def make_environment(config: Config, audience: str) -> jinja2.Environment:
+    """One Environment per audience, on its override chain (:func:`make_loader`)."""
     from briefing.figures.templates import register  # the charts' stack: only when rendering
 
     env = TrackingEnvironment(
-        loader=loader or make_loader(config, audience),
+        loader=make_loader(config, audience),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -58,8 +56,9 @@ def kept_environment(config: Config, audience: str) -> jinja2.Environment:
     """:func:`make_environment`, kept for as long as this process runs, so the templates a
     build compiled stay compiled for the next build of ``watch`` or ``serve`` (and for the
     barrier's children, which inherit them). Keyed by what an environment is made of: its
-    template folders and its digits; a template edited since is read again
-    (:meth:`ResolvingLoader.get_source`)."""
+    template folders, the project's own (the ``theme/`` prefix; not always among the folders,
+    which leave out one that is the built-in theme itself) and its digits; a template edited
+    since is read again (:meth:`~briefing.render.loaders.ResolvingLoader.get_source`)."""
     dirs = [str(d) for d in config.template_dirs(audience)]
     key = (*dirs, str(config.root / config.paths.templates), config.audiences[audience].digits)
     env = _KEPT.pop(key, None) or make_environment(config, audience)

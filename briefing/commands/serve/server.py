@@ -24,7 +24,7 @@ from briefing.config import CONFIG_NAME, Config, builtin_dir, load_config
 from briefing.content.brief import Brief
 from briefing.content.discovery import find_briefs, slug_of
 from briefing.errors import BriefError
-from briefing.render import make_environment
+from briefing.render import kept_environment
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +253,7 @@ class PreviewServer:
 
     def _page_of(self, edition: Edition, config: Config) -> Page:
         """One edition's HTML behind the per-brief barrier (never in a server thread)."""
-        env = {edition.audience: make_environment(config, edition.audience)}
+        env = {edition.audience: kept_environment(config, edition.audience)}
         _, page, error = next(write_pages([edition], config, env))
         if page is None:
             raise error or BriefError(edition.brief.source.path, "no HTML was written")
