@@ -227,9 +227,12 @@ def scenarios(
         runs.append(run("cold build", 1))
         shutil.rmtree(root / "dist")
     runs.append(run("cold build", 2))
+    # the cold build's briefs were written just before it (racy: no record), so the first
+    # no-op asks the cache, and records; the next ones are answered from the record
+    runs.append(run("first no-op rebuild (asks the cache)", 2))
     noops = [run("no-op rebuild", 2) for _ in range(repeat)]
     runs.append(min(noops, key=lambda r: r.wall))
-    runs[-1].name = f"no-op rebuild (best of {repeat})"
+    runs[-1].name = f"no-op rebuild (best of {repeat}, from the record)"
     later = time.time() + 10
     for path in files:
         os.utime(path, (later, later))
@@ -273,10 +276,12 @@ def verdicts(runs: list[Run], outputs: int, briefs: int) -> str:
     cold1, cold2 = by.get(("cold build", 1)), by[("cold build", 2)]
     noop, one = by[("no-op rebuild", 2)], by[("one brief changed", 2)]
     css = by[("house CSS changed", 2)]
+    first = by[("first no-op rebuild", 2)]
     lines.append(
         f"- no-op rebuild of {outputs} outputs: {noop.wall:.2f} s wall "
         f"({noop.build:.2f} s inside the build) — target < 0.5 s: "
-        f"{'met' if noop.wall < 0.5 else 'MISSED'}"
+        f"{'met' if noop.wall < 0.5 else 'MISSED'}; the first one after a build, which asks "
+        f"the cache: {first.wall:.2f} s"
     )
     if cold1:
         speedup = cold1.wall / cold2.wall

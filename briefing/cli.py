@@ -120,6 +120,12 @@ def build(
     verbose: bool,
 ) -> None:
     """Build every brief under content/ (or the given files) into PDFs, only what changed."""
+    from briefing.commands.progress import answer_noop
+
+    if not force and answer_noop(
+        root, paths, out_dir=out_dir, audiences=audiences or None, as_json=as_json
+    ):
+        return  # nothing changed since the last build: answered from its record, at once
     if scheduler is None:
         from briefing import warm
 

@@ -261,6 +261,24 @@ def test_unreadable_or_foreign_cache_warns_and_rebuilds_all(
     assert names(run(site)) == set()  # and the cache is good again
 
 
+def test_a_copy_that_keeps_size_and_date_is_seen(project: Path):
+    """``cp -p`` of another version of an image: same size, same modification time. The cache
+    remembers file hashes by stat, and such a copy keeps only the mtime: its ctime and inode
+    are new."""
+    from PIL import Image
+
+    write_brief(project, "b/index.md", MINIMAL + "\n![مربّع](square.png)\n")
+    image = project / "content" / "b" / "square.png"
+    Image.new("RGB", (30, 30), "navy").save(image, compress_level=0)
+    assert names(run(project, audiences=["full"])) == {"b/full"}
+    other = project / "square.png"
+    Image.new("RGB", (30, 30), "maroon").save(other, compress_level=0)
+    assert other.stat().st_size == image.stat().st_size
+    os.utime(other, ns=(image.stat().st_atime_ns, image.stat().st_mtime_ns))
+    os.replace(other, image)
+    assert names(run(project, audiences=["full"])) == {"b/full"}
+
+
 def test_deleted_or_edited_output_is_rebuilt(site: Path):
     (site / "out" / "a" / "full.pdf").unlink()
     (site / "out" / "c" / "public.pdf").write_bytes(b"%PDF-1.7 edited by hand")

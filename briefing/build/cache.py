@@ -7,9 +7,9 @@ shadows a built-in template is a change), the config that affects the edition, t
 WeasyPrint versions and :data:`CACHE_VERSION`. Stored as JSON in the output folder (not pickle:
 readable, and never breaks on a config object that cannot be pickled).
 
-File hashes are memoised by (size, mtime_ns) so a no-op rebuild reads no file twice; a file
-whose stat changed is hashed again, so touching without changing content costs a hash, not a
-render.
+File hashes are memoised by stat signature (size, mtime, ctime, inode) so a no-op rebuild
+reads no file twice; a file whose stat changed is hashed again, so touching without changing
+content costs a hash, not a render.
 
 Every freshness key is made here (:class:`Keys`, one per build), so what "unchanged" means can
 be read in one place.
@@ -18,16 +18,16 @@ be read in one place.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import logging
-import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from briefing.build.paths import CACHE_NAME, inside, relative
+from briefing.build.uptodate import signature
+from briefing.build.versions import CACHE_VERSION
 from briefing.config import Config
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 2
 __all__ = ["CACHE_NAME", "CACHE_VERSION", "Cache", "FileHashes", "Keys", "digest_json"]
 
 
@@ -43,19 +42,20 @@ __all__ = ["CACHE_NAME", "CACHE_VERSION", "Cache", "FileHashes", "Keys", "digest
 class FileHashes:
     """sha256 of files, memoised by stat; shared by every edition of one build."""
 
-    known: dict[str, list[Any]] = field(default_factory=dict)  # path → [size, mtime_ns, sha]
+    #: path → [size, mtime_ns, ctime_ns, inode, sha]: ctime and inode too, because a copy that
+    #: keeps the size and the old modification time (``cp -p``, ``rsync -t``) changes those
+    known: dict[str, list[Any]] = field(default_factory=dict)
 
     def digest(self, path: str) -> str | None:
-        try:
-            st = os.stat(path)
-        except OSError:
+        now = signature(path)
+        if now is None:
             return None
         entry = self.known.get(path)
-        if entry and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
-            return entry[2]
+        if entry and entry[:4] == now:
+            return entry[4]
         with open(path, "rb") as handle:
             sha = hashlib.file_digest(handle, "sha256").hexdigest()
-        self.known[path] = [st.st_size, st.st_mtime_ns, sha]
+        self.known[path] = [*now, sha]
         return sha
 
 
@@ -174,7 +174,7 @@ def _check_shape(data: dict[str, Any]) -> None:
     ):
         fail("'sources'")
     if not isinstance(files, dict) or not all(
-        isinstance(v, list) and len(v) == 3 for v in files.values()
+        isinstance(v, list) and len(v) == 5 for v in files.values()
     ):
         fail("'files'")
 
@@ -305,18 +305,3 @@ def file_digest(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
-
-
-def stamp() -> str:
-    """The versions a cache is only valid for: briefing, WeasyPrint, the cache format."""
-    # metadata, not `import weasyprint`: a no-op rebuild should not pay a second for the import
-    weasyprint = importlib.metadata.version("weasyprint")
-    return f"briefing {version()}; weasyprint {weasyprint}; cache {CACHE_VERSION}"
-
-
-def version() -> str:
-    """This package's version."""
-    try:
-        return importlib.metadata.version("briefing")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
-        return "0+unknown"

@@ -9,6 +9,7 @@ from pathlib import Path
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".briefing.lock"
 CACHE_NAME = ".briefing-cache.json"
+UPTODATE_NAME = ".briefing-uptodate.json"  # see briefing.build.uptodate
 
 
 def relative(path: Path, base: Path) -> str:
@@ -29,6 +30,7 @@ def inside(out_dir: Path, rel: str) -> Path | None:
         MANIFEST_NAME,
         LOCK_NAME,
         CACHE_NAME,
+        UPTODATE_NAME,
     ):
         return None
     path = out_dir / rel

@@ -20,11 +20,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from briefing.build.cache import Cache, Keys, version
+from briefing.build.cache import Cache, Keys
 from briefing.build.editions import Edition
 from briefing.build.job import JobResult
 from briefing.build.paths import CACHE_NAME, LOCK_NAME, MANIFEST_NAME, inside, relative
 from briefing.build.report import Result
+from briefing.build.versions import version
 from briefing.config import Config
 from briefing.content.discovery import escape
 from briefing.errors import BriefError
@@ -220,17 +221,17 @@ def write_manifest(out_dir: Path, cache: Cache) -> None:
             }
         )
     data = {"generator": f"briefing {version()}", "outputs": outputs}
-    _write_if_changed(
+    write_if_changed(
         out_dir / MANIFEST_NAME, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
     )
 
 
 def save_cache(cache: Cache) -> None:
     """The build cache, written like any output: never partial."""
-    _write_if_changed(cache.path, cache.dumps())
+    write_if_changed(cache.path, cache.dumps())
 
 
-def _write_if_changed(path: Path, data: bytes) -> None:
+def write_if_changed(path: Path, data: bytes) -> None:
     """:func:`atomic_write`, unless ``path`` holds these bytes already: a no-op rebuild then
     writes nothing (no fsync, and the manifest keeps its date for mirrors and rsync)."""
     try:

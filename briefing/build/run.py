@@ -12,10 +12,10 @@ import contextlib
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from briefing import warm
-from briefing.build.cache import Cache, Keys, logos_shown, stamp
+from briefing.build.cache import Cache, Keys, logos_shown
 from briefing.build.editions import Edition, find, make_job, plan
 from briefing.build.job import RenderJob
 from briefing.build.paths import relative
@@ -29,6 +29,8 @@ from briefing.build.publish import (
 )
 from briefing.build.report import Report, Result
 from briefing.build.textcheck import check, prepare
+from briefing.build.uptodate import command, record
+from briefing.build.versions import stamp
 from briefing.build.workers import LocalPool, Runner, run_dask
 from briefing.config import Config, default_jobs
 from briefing.content.discovery import slug_of
@@ -68,8 +70,9 @@ def build(
     :class:`~briefing.build.workers.LocalPool` kept by the caller (``watch``, ``serve``) keeps
     its warm workers after the build.
     """
-    started = time.perf_counter()
+    started, started_ns = time.perf_counter(), time.time_ns()
     out_dir = out_dir or config.output_dir
+    paths = list(paths)
     unknown = sorted(set(audiences or ()) - set(config.audiences))
     if unknown:
         raise BriefError(
@@ -84,6 +87,8 @@ def build(
         force=force,
         wanted=frozenset(audiences or config.audiences),
         on_result=on_result,
+        asked=command(config.root, out_dir, paths, audiences),
+        started_ns=started_ns,
     )
     with contextlib.ExitStack() as stack:
         if runner is None:
@@ -92,7 +97,7 @@ def build(
                 stack.enter_context(runner)  # this build's own workers end with it
         stack.callback(warm.discard)  # a worker forked at start-up and never used
         stack.enter_context(output_lock(out_dir, wait=wait))
-        run.run(list(paths), runner=runner, remote=scheduler is not None, on_plan=on_plan)
+        run.run(paths, runner=runner, remote=scheduler is not None, on_plan=on_plan)
     run.report.seconds = time.perf_counter() - started
     return run.report
 
@@ -108,9 +113,11 @@ class _Run:
         force: bool,
         wanted: frozenset[str],
         on_result: Callable[[Result], None] | None,
+        asked: dict[str, Any],
+        started_ns: int,
     ) -> None:
         self.config, self.out_dir, self.wanted, self.on_result = config, out_dir, wanted, on_result
-        self.force = force
+        self.force, self.asked, self.started_ns = force, asked, started_ns
         self.report = Report()
         # what each job in flight becomes when it comes back
         self.in_flight: dict[str, _InFlight] = {}
@@ -150,6 +157,7 @@ class _Run:
         remove_stale(self.cache, current, out_dir, config, self.emit, self.wanted)
         save_cache(self.cache)
         write_manifest(out_dir, self.cache)
+        self._record(files)
 
     def emit(self, result: Result) -> None:
         self.report.results.append(result)
@@ -166,6 +174,29 @@ class _Run:
             pages=entry.get("pages"),
             fidelity=entry.get("fidelity"),
             sha256=entry.get("sha256"),
+        )
+
+    def _record(self, files: list[Path]) -> None:
+        """4. What the next build with nothing to do will answer without asking the cache
+        (:mod:`briefing.build.uptodate`): every wanted output skipped, in the order a build
+        that reads the cache reports them."""
+        noop = []
+        if self.report.ok:
+            sources = self.cache.sources
+            for path in files:
+                for out, aud in sources[relative(path, self.config.root)]["outputs"]:
+                    if aud in self.wanted:
+                        name = f"{slug_of(path)}/{aud}"
+                        noop.append(self._skipped(name, path, self.out_dir / out))
+        record(
+            self.config,
+            self.cache,
+            self.asked,
+            noop,
+            out_dir=self.out_dir,
+            briefs=files,
+            ok=self.report.ok,
+            started_ns=self.started_ns,
         )
 
     def _skip_unchanged(self, files: list[Path]) -> tuple[set[str], list[Path]]:

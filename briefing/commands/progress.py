@@ -7,19 +7,20 @@ import functools
 import json
 import logging
 import sys
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from briefing.build import Report, Result, build
-from briefing.config import Config
+from briefing.build.report import Report, Result
 from briefing.errors import BriefError, printable
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from briefing.config import Config
 
 
 def plural(count: int, noun: str) -> str:
@@ -84,6 +85,8 @@ def run_build(
     audiences: Collection[str] | None = None,
 ) -> bool:
     """Run a build with the right kind of output; True when nothing failed."""
+    from briefing.build import build
+
     interactive = sys.stderr.isatty() and not quiet and not as_json
     start = functools.partial(
         build,
@@ -112,11 +115,35 @@ def run_build(
         return False
     for error in report.errors:
         click.echo(str(error), err=True)
+    show_summary(report, as_json=as_json)
+    return report.ok
+
+
+def answer_noop(
+    root: Path,
+    paths: Sequence[Path],
+    *,
+    out_dir: Path | None,
+    audiences: Collection[str] | None,
+    as_json: bool,
+) -> bool:
+    """Print the report of a build that has nothing to do and say True, when the last build's
+    record shows that (:mod:`briefing.build.uptodate`); else False, and nothing is printed."""
+    from briefing.build.uptodate import noop_report
+
+    report = noop_report(root, out_dir, paths, audiences)
+    if report is None:
+        return False
+    show_summary(report, as_json=as_json)
+    return True
+
+
+def show_summary(report: Report, *, as_json: bool) -> None:
+    """The last line of a build, or ``--json``'s summary."""
     if as_json:
         click.echo(json.dumps(summary_json(report), ensure_ascii=False, indent=2))
     else:
         click.echo(summary_line(report))
-    return report.ok
 
 
 @contextmanager

@@ -25,6 +25,9 @@ def builtin_dir(name: str) -> Path:
 PDF_VARIANT: Final = "pdf/ua-1"
 MAX_RESOURCE_BYTES: Final = 20_000_000
 MAX_IMAGE_PIXELS: Final = 40_000_000
+#: ``paths.output``'s default, here for the same reason: a no-op rebuild finds its record
+#: (:mod:`briefing.build.uptodate`) before pydantic is imported.
+OUTPUT_DIR: Final = "dist"
 
 
 #: The built-in editions; a project's ``[audiences.NAME]`` overrides keys of one of them (or

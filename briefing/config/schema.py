@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from briefing.config.defaults import (
     MAX_IMAGE_PIXELS,
     MAX_RESOURCE_BYTES,
+    OUTPUT_DIR,
     PDF_VARIANT,
     builtin_dir,
 )
@@ -114,7 +115,7 @@ class Paths(_Section):
 
     content: str = "content"
     """Where briefs are found."""
-    output: str = "dist"
+    output: str = OUTPUT_DIR
     """Where PDFs and manifest.json go."""
     templates: str = "templates"
     """The house theme (overrides the built-in one)."""
