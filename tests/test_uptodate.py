@@ -38,6 +38,7 @@ SITES = (
     "pdf-deleted",
     "config-edited",
     "image-replaced",
+    "paths-deleted",
     "unchanged",
 )
 
@@ -175,6 +176,47 @@ def test_a_replaced_image_is_seen(sites: dict[str, Path]) -> None:
     Image.new("RGB", (40, 20), "maroon").save(root / "content" / "pic" / "dot.png")
     assert answer(root) is None
     assert built(run(root)) == {"pic/full"}
+
+
+def test_a_build_of_some_paths_sees_another_brief_deleted(sites: dict[str, Path]) -> None:
+    """``briefing build content/b.md`` also removes the outputs of briefs that are gone."""
+    root = sites["paths-deleted"]
+    one = [root / "content" / "b.md"]
+    assert built(run(root, paths=one)) == set()  # records this command
+    assert noop_report(root, None, one, None) is not None
+    shutil.rmtree(root / "content" / "pic")
+    assert noop_report(root, None, one, None) is None
+    report = run(root, paths=one)
+    assert [r.name for r in report.results if r.status == "removed"] == ["pic/full"]
+
+
+def test_a_link_to_nothing_is_not_vouched_for(tmp_path: Path) -> None:
+    """A template folder that is a symlink to nothing yet: what appears at its target changes
+    no folder the record could watch, so there is no record."""
+    root = make_site(tmp_path / "site")
+    (root / "templates").mkdir()
+    (root / "templates" / "full").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    run(root)
+    time.sleep(RACY_NS / 1e9 + 0.2)
+    run(root)
+    assert not (root / "dist" / UPTODATE_NAME).exists()
+    css = tmp_path / "elsewhere" / "css" / "brief.css"
+    css.parent.mkdir(parents=True)
+    css.write_text("{% include 'base/css/brief.css' %}\n.section p { color: #333; }\n")
+    assert answer(root) is None
+    assert built(run(root)) == {"b/full", "pic/full"}
+
+
+def test_a_build_from_a_folder_that_is_gone(tmp_path: Path, monkeypatch) -> None:
+    """No record and no answer without a working folder (the report's paths are relative to
+    it) — and the build itself goes on."""
+    root = Path(shutil.copytree(FIXTURES / "full-only", tmp_path / "site")).resolve()
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()  # (Pillow cannot write a PNG without a working folder: no image here)
+    assert built(run(root)) == {"b/full"}
+    assert noop_report(root, None, [], None) is None
 
 
 def test_another_command_is_not_answered(sites: dict[str, Path]) -> None:

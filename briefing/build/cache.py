@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from briefing.build.paths import CACHE_NAME, inside, relative
-from briefing.build.uptodate import signature
+from briefing.build.paths import CACHE_NAME, inside, relative, signature
 from briefing.build.versions import CACHE_VERSION
 from briefing.config import Config
 

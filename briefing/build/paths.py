@@ -3,6 +3,7 @@ output path goes through before anything is written or removed."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 #: The build's own files in the output folder: never an output, never removed as stale.
@@ -40,3 +41,15 @@ def inside(out_dir: Path, rel: str) -> Path | None:
     except (OSError, RuntimeError):
         return None
     return path
+
+
+def signature(path: str) -> list[int] | None:
+    """What any change to the file or folder ``path`` changes: size, mtime, ctime (set by the
+    kernel on every change, and no tool can set it back) and inode (a replaced file has a new
+    one); None when it is not there. The build cache memoises hashes by it, and a no-op rebuild
+    is answered by it (:mod:`briefing.build.uptodate`)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]

@@ -232,8 +232,9 @@ def save_cache(cache: Cache) -> None:
 
 
 def write_if_changed(path: Path, data: bytes) -> None:
-    """:func:`atomic_write`, unless ``path`` holds these bytes already: a no-op rebuild then
-    writes nothing (no fsync, and the manifest keeps its date for mirrors and rsync)."""
+    """:func:`atomic_write`, unless ``path`` holds these bytes already: a rebuild that changes
+    nothing then writes nothing — cache, manifest, no-op record (no fsync, and the manifest
+    keeps its date for mirrors and rsync)."""
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return

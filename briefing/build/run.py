@@ -113,7 +113,7 @@ class _Run:
         force: bool,
         wanted: frozenset[str],
         on_result: Callable[[Result], None] | None,
-        asked: dict[str, Any],
+        asked: dict[str, Any] | None,
         started_ns: int,
     ) -> None:
         self.config, self.out_dir, self.wanted, self.on_result = config, out_dir, wanted, on_result
@@ -180,8 +180,9 @@ class _Run:
         """4. What the next build with nothing to do will answer without asking the cache
         (:mod:`briefing.build.uptodate`): every wanted output skipped, in the order a build
         that reads the cache reports them."""
-        noop = []
-        if self.report.ok:
+        noop: list[Result] | None = None
+        if self.report.ok:  # else the next build must run, to report the failure again
+            noop = []
             sources = self.cache.sources
             for path in files:
                 for out, aud in sources[relative(path, self.config.root)]["outputs"]:
@@ -195,7 +196,6 @@ class _Run:
             noop,
             out_dir=self.out_dir,
             briefs=files,
-            ok=self.report.ok,
             started_ns=self.started_ns,
         )
 

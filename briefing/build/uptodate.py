@@ -23,7 +23,13 @@ only); a replaced file has a new inode; a folder's times change when an entry is
 removed or renamed in it. What metadata cannot show is a change made in the same clock tick
 as the stat that recorded it (git calls such files racy). So no record is written when any
 input changed later than :data:`RACY_NS` before the build began (which also covers an edit
-made while the build was reading); the next no-op asks the cache, and records.
+made while the build was reading); the next no-op asks the cache, and records. Nor when the
+record could not see a change: a symlink that leads nowhere yet, a folder it cannot read.
+
+What it assumes, as the cache's hash memo does: a file system that keeps ctime and inodes
+(FAT and exFAT report ctime as mtime, so ``touch -r`` after a same-size edit goes unseen
+there, by the cache too) and a clock within 2 s of the file server's. In a checkout of
+briefing itself, editing its Python code is not a change (the versions stay the same).
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from briefing.build.paths import CACHE_NAME, MANIFEST_NAME, UPTODATE_NAME
+from briefing.build.paths import CACHE_NAME, MANIFEST_NAME, UPTODATE_NAME, relative, signature
 from briefing.build.report import Report, Result
 from briefing.build.versions import stamp
 from briefing.config.defaults import CONFIG_NAME, OUTPUT_DIR
@@ -55,25 +61,19 @@ RACY_NS = 2_000_000_000
 MAX_FOLDERS = 5000
 MAX_DEPTH = 8
 
-Signature = list[int] | None
-
-
-def signature(path: str) -> Signature:
-    """What a change to ``path`` changes (the module docstring); None when it is not there."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-
 
 def command(
     root: Path, out_dir: Path, paths: Sequence[Path], audiences: Collection[str] | None
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     """What a build was asked for, as the record keeps it: the printed paths of a report
-    are relative to the working folder, so that is part of it too."""
+    are relative to the working folder, so that is part of it too (None when the working
+    folder is gone: then there is no record, and no answer)."""
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return None
     return {
-        "cwd": os.getcwd(),
+        "cwd": cwd,
         "root": str(root),
         "out": str(out_dir),
         "paths": [str(p) for p in paths],
@@ -84,7 +84,8 @@ def command(
 def output_dir(root: Path, out: Path | None) -> Path | None:
     """The output folder a build of ``root`` writes to, read from ``briefing.toml`` without
     validating it (that is what this module avoids); None when it cannot tell. A wrong guess
-    costs nothing: the record there was written for these exact config bytes, or is not used.
+    costs nothing: a record is only used while the config file has the signature it had when
+    the record was written.
     """
     if out is not None:
         return out
@@ -108,13 +109,14 @@ def noop_report(
     """The report of a build that would find nothing to do, when the record says so."""
     started = time.perf_counter()
     out_dir = output_dir(root, out)
-    if out_dir is None:
+    asked = None if out_dir is None else command(root, out_dir, paths, audiences)
+    if out_dir is None or asked is None:
         return None
     try:
         data = json.loads((out_dir / UPTODATE_NAME).read_bytes())
         if (
             data["version"] != RECORD_VERSION
-            or data["command"] != command(root, out_dir, paths, audiences)
+            or data["command"] != asked
             or data["stamp"] != stamp()
         ):
             return None
@@ -125,7 +127,7 @@ def noop_report(
             Result(name, Path(src), Path(out), "skipped", pages=pages, fidelity=fid, sha256=sha)
             for name, src, out, pages, fid, sha in data["results"]
         ]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None  # no record, or not one this version wrote: the build will tell
     return Report(results=results, seconds=time.perf_counter() - started)
 
@@ -133,29 +135,32 @@ def noop_report(
 # ------------------------------------------------------------------------------ the record
 
 
-class _TooMany(Exception):
-    """More folders to watch than :data:`MAX_FOLDERS`, or deeper than :data:`MAX_DEPTH`."""
+class _Unsure(Exception):
+    """A folder the record cannot vouch for: too many or too deep to watch (past
+    :data:`MAX_FOLDERS` or :data:`MAX_DEPTH`), or a symlink that leads nowhere (what appears
+    at its target would change no folder the record watches)."""
 
 
 def record(
     config: Config,
     cache: Cache,
-    asked: dict[str, Any],
-    noop: Sequence[Result],
+    asked: dict[str, Any] | None,
+    noop: Sequence[Result] | None,
     *,
     out_dir: Path,
     briefs: Iterable[Path],
-    ok: bool,
     started_ns: int,
 ) -> None:
     """Write the record of a build that has just finished: ``asked`` is its :func:`command`,
-    ``noop`` the report a build with nothing to do would give now (every output skipped).
-    When this build cannot vouch for that — something failed, or an input is racy — the last
-    record is removed instead."""
+    ``noop`` the report a build with nothing to do would give now (every output skipped), or
+    None when this build cannot vouch for one (something failed). Then, or when an input is
+    racy, the last record is removed instead."""
     from briefing.build.publish import write_if_changed
 
     path = out_dir / UPTODATE_NAME
-    data = _record_data(config, cache, asked, noop, out_dir, briefs, started_ns) if ok else None
+    data = None
+    if asked is not None and noop is not None:
+        data = _record_data(config, cache, asked, noop, out_dir, briefs, started_ns)
     if data is None:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
@@ -173,8 +178,8 @@ def _record_data(
     started_ns: int,
 ) -> dict[str, Any] | None:
     try:
-        folders = _folders(config, asked)
-    except _TooMany:
+        folders = _folders(config, asked, out_dir)
+    except _Unsure:
         return None
     inputs = {p: signature(p) for p in _inputs(config, cache, out_dir, briefs, noop)}
     inputs.update((p, signature(p)) for p in folders)
@@ -197,11 +202,16 @@ def _record_data(
 def _inputs(
     config: Config, cache: Cache, out_dir: Path, briefs: Iterable[Path], noop: Sequence[Result]
 ) -> Iterator[str]:
-    """Every file the cache's keys of these outputs were made from."""
-    from briefing.build.paths import relative
-
+    """Every file the build read or checked: the config and the logos it names (the config is
+    refused when one is missing), the briefs, the source of every output the cache knows (a
+    build of some paths still removes the outputs of a brief that is gone), and each output's
+    files and templates."""
     yield str(config.root / CONFIG_NAME)
+    yield from (str(p) for p in config.logo_files())
     yield from (str(p) for p in briefs)
+    for entry in cache.entries.values():
+        if entry.get("source"):
+            yield str(config.root / entry["source"])
     for result in noop:
         entry = cache.entries.get(relative(result.output, out_dir), {})
         yield from entry.get("files", {})
@@ -210,40 +220,54 @@ def _inputs(
                 yield resolved.rpartition(":")[0]  # "path:sha256"
 
 
-def _folders(config: Config, asked: dict[str, Any]) -> list[str]:
+def _folders(config: Config, asked: dict[str, Any], out_dir: Path) -> list[str]:
     """The folders whose listings decide what the build finds: where briefs are looked for,
     every folder of each audience's template chain (and where the missing ones would be
-    made), the fonts folder."""
+    made), the fonts folder. The output folder is left out: the build writes there."""
     project = config.root / config.paths.templates
     paths = [Path(p) for p in asked["paths"]]
     roots = [p for p in paths if p.is_dir()] if paths else [config.content_dir]
     for name in asked["audiences"] or config.audiences:
         roots += [*config.template_dirs(name), project, project / name]
     roots.append(config.fonts_dir)
+    skip = os.path.abspath(out_dir)
     found: dict[str, None] = {}
     for root in roots:
-        found.update((folder, None) for folder in _tree(root))
+        found.update((folder, None) for folder in _tree(root, skip))
         if len(found) > MAX_FOLDERS:
-            raise _TooMany
+            raise _Unsure
     return list(found)
 
 
-def _tree(top: Path) -> Iterator[str]:
-    """``top`` and the folders below it (symlinks followed); for a folder that is not there,
-    the nearest one above it, where it would appear."""
+def _tree(top: Path, skip: str) -> Iterator[str]:
+    """``top`` and the folders below it (symlinks followed; ``skip`` and what is below it left
+    out); for a folder that is not there, the nearest one above it, where it would appear."""
     if not top.is_dir():
+        if os.path.lexists(top):
+            raise _Unsure  # a symlink to nothing (or a file where a folder is looked for)
         parent = top.parent
         while parent != parent.parent and not parent.is_dir():
+            if os.path.lexists(parent):
+                raise _Unsure
             parent = parent.parent
         yield os.path.abspath(parent)
         return
     stack = [(os.path.abspath(top), 0)]
     while stack:
         folder, depth = stack.pop()
+        if folder == skip:
+            continue
         yield folder
         below: list[str] = []
-        with contextlib.suppress(OSError), os.scandir(folder) as entries:
-            below = [e.path for e in entries if e.is_dir()]
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir():
+                        below.append(entry.path)
+                    elif entry.is_symlink() and not os.path.exists(entry.path):
+                        raise _Unsure
+        except OSError:
+            raise _Unsure from None  # unreadable: what it holds cannot be watched
         if below and depth >= MAX_DEPTH:
-            raise _TooMany
+            raise _Unsure
         stack += [(p, depth + 1) for p in below]
