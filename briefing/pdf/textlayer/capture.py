@@ -62,19 +62,20 @@ class Glyph:
     rise: float
     text: str = ""
     rtl: bool = False
+    #: stands only for combining marks (shadda, vowels, tanween): zero advance
+    is_mark: bool = False
+    is_space: bool = False
 
     @property
     def advance(self) -> float:
         return float(self.font.widths[self.gid]) / 1000 * self.size
 
-    @property
-    def is_mark(self) -> bool:
-        """Zero-advance glyph standing only for combining marks (shadda, vowels, tanween)."""
-        return _only_marks(self.text)
-
-    @property
-    def is_space(self) -> bool:
-        return bool(self.text) and not self.text.strip()
+    def stands_for(self, text: str, rtl: bool) -> None:
+        """Give the glyph its characters (and what the emitter asks of them, worked out once:
+        it asks for each glyph several times)."""
+        self.text, self.rtl = text, rtl
+        self.is_mark = _only_marks(text)
+        self.is_space = bool(text) and not text.strip()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -175,7 +176,7 @@ def capture(recorder: Recorder, textbox: Any) -> Line | None:
         members = line.glyphs[i:j]
         rtl = bool(level % 2)
         for glyph, part in zip(members, split_cluster(text, members, rtl), strict=True):
-            glyph.text, glyph.rtl = part, rtl
+            glyph.stands_for(part, rtl)
         i = j
     return line
 

@@ -42,6 +42,7 @@ class _Writer:
     def __init__(self, stream: Any, matrix: tuple[float, ...]) -> None:
         self.stream = stream
         self.font: Any = None
+        self.table: cids.CidTable | None = None  # the font's, looked up once per font change
         self.size = 0.0
         self.rise = 0.0
         self.invisible = False
@@ -63,10 +64,11 @@ class _Writer:
         invisible: bool,
         gid: int | None = None,
     ) -> None:
-        if (glyph.font, glyph.size) != (self.font, self.size):
+        if glyph.font is not self.font or glyph.size != self.size:
             self.flush()
             self.stream.set_font_size(glyph.font.hash, glyph.size)
             self.font, self.size = glyph.font, glyph.size
+            self.table = cids.table(glyph.font)
         if rise != self.rise:
             self.flush()
             self.stream.set_text_rise(rise)
@@ -78,7 +80,8 @@ class _Writer:
         delta = (x - self.pen) * 1000 / glyph.size
         if abs(delta) > 0.001:
             self.chunk.append(_fmt(-delta))
-        cid = cids.table(glyph.font).cid(glyph.gid if gid is None else gid, glyph.text, width)
+        assert self.table is not None  # set with the font, above
+        cid = self.table.cid(glyph.gid if gid is None else gid, glyph.text, width)
         self.chunk.append(f"<{cid:04x}>")
         self.pen = x + width * glyph.size / 1000
 
