@@ -356,3 +356,20 @@ def test_a_sample_builds_without_a_text_layer_warning(samples, sample_warnings):
     _, report, _ = samples
     assert report.ok and report.results
     assert not [m for m in sample_warnings if "text layer" in m]
+
+
+@pytest.mark.parametrize("forgive_glue", [True, False])
+def test_words_are_the_words_of_their_spans(forgive_glue: bool) -> None:
+    """``check.words`` cuts the whole text at once; ``word_spans`` (which the reader metrics
+    use for positions) cuts chunk by chunk. Both must give the same words, on mixed Arabic,
+    Latin, both digit systems, marks, tatweel and punctuation."""
+    import random
+
+    alphabet = "ابت لكن a bZ 1٢3٤ ،.؟-%٫/x\u0651\u064e\u0640 9«»"
+    rnd = random.Random(14)
+    texts = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 40))) for _ in range(3000)]
+    texts.append("قال ‏Putin‏ إن ٨ملايين و8ملايين حاشية١ Unبالرئيس 2024م")
+    for text in texts:
+        normal = check.normalize(text)
+        spans = check.word_spans(normal, forgive_glue=forgive_glue)
+        assert check.words(text, forgive_glue=forgive_glue) == [normal[a:b] for a, b in spans]
