@@ -17,6 +17,7 @@ environments, so a task costs a fork (milliseconds) instead of a Python start-up
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing as mp
 import resource
@@ -199,6 +200,11 @@ def _child_main(
     memory_mb: int,
 ) -> None:
     parent_end.close()
+    # Everything inherited is the parent's and stays alive there: left to the collector, the
+    # child's first full collection walks the parent's whole heap and, touching every object,
+    # copies it page by page (copy-on-write). A text check or a brief's HTML cost 0.1 s more
+    # per child for that. Frozen, only what the child makes is collected.
+    gc.freeze()
     collect = _Collect()
     root = logging.getLogger()
     root.handlers = [collect]  # the parent prints; this process only records
