@@ -26,7 +26,8 @@ from PIL import Image
 from briefing.build import build, run_here
 from briefing.build.paths import UPTODATE_NAME
 from briefing.build.uptodate import RACY_NS, noop_report
-from briefing.config import load_config
+from briefing.config import builtin_dir, load_config
+from briefing.errors import BriefError
 
 from .conftest import FIXTURES, MINIMAL, write_brief
 
@@ -39,6 +40,7 @@ SITES = (
     "config-edited",
     "image-replaced",
     "paths-deleted",
+    "logo-deleted",
     "unchanged",
 )
 
@@ -51,6 +53,17 @@ def make_site(root: Path) -> Path:
     Image.new("RGB", (40, 20), "navy").save(picture)
     write_brief(root, "pic/index.md", MINIMAL + "\n![نقطة زرقاء](dot.png)\n")
     return root
+
+
+def hide_the_logo(root: Path) -> None:
+    """A configured logo the theme does not show: no render loads it, the config needs it."""
+    Image.new("RGB", (20, 20), "navy").save(root / "logo.png")
+    with (root / "briefing.toml").open("a", encoding="utf-8") as config:
+        config.write('\n[branding]\nlogo = "logo.png"\n')
+    cover = (builtin_dir("templates") / "partials" / "cover.html").read_text(encoding="utf-8")
+    house = root / "templates" / "partials" / "cover.html"
+    house.parent.mkdir(parents=True)
+    house.write_text("\n".join(line for line in cover.splitlines() if "logo_url" not in line))
 
 
 def run(root: Path, **kwargs):
@@ -72,6 +85,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Each site built, then (after the racy window) recorded by a no-op build."""
     base = tmp_path_factory.mktemp("uptodate")
     roots = {name: make_site(base / name) for name in SITES}
+    hide_the_logo(roots["logo-deleted"])
     for root in roots.values():
         assert built(run(root)) == {"b/full", "pic/full"}
     time.sleep(RACY_NS / 1e9 + 0.2)
@@ -188,6 +202,14 @@ def test_a_build_of_some_paths_sees_another_brief_deleted(sites: dict[str, Path]
     assert noop_report(root, None, one, None) is None
     report = run(root, paths=one)
     assert [r.name for r in report.results if r.status == "removed"] == ["pic/full"]
+
+
+def test_a_deleted_logo_is_seen_even_when_no_page_shows_it(sites: dict[str, Path]) -> None:
+    root = sites["logo-deleted"]
+    (root / "logo.png").unlink()
+    assert answer(root) is None
+    with pytest.raises(BriefError, match="logo file not found"):
+        load_config(root)
 
 
 def test_a_link_to_nothing_is_not_vouched_for(tmp_path: Path) -> None:

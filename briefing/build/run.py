@@ -164,12 +164,13 @@ class _Run:
         if self.on_result:
             self.on_result(result)
 
-    def _skipped(self, name: str, source: Path, output: Path) -> Result:
-        entry = self.cache.entries[relative(output, self.out_dir)]
+    def _skipped(self, name: str, source: Path, rel: str) -> Result:
+        """``rel``: the output's path in the output folder, as the cache names it."""
+        entry = self.cache.entries[rel]
         return Result(
             name,
             source,
-            output,
+            self.out_dir / rel,
             "skipped",
             pages=entry.get("pages"),
             fidelity=entry.get("fidelity"),
@@ -188,7 +189,7 @@ class _Run:
                 for out, aud in sources[relative(path, self.config.root)]["outputs"]:
                     if aud in self.wanted:
                         name = f"{slug_of(path)}/{aud}"
-                        noop.append(self._skipped(name, path, self.out_dir / out))
+                        noop.append(self._skipped(name, path, out))
         record(
             self.config,
             self.cache,
@@ -211,7 +212,7 @@ class _Run:
                 continue
             unchanged.add(relative(path, self.config.root))
             for out, aud in outputs:
-                self.emit(self._skipped(f"{slug_of(path)}/{aud}", path, self.out_dir / out))
+                self.emit(self._skipped(f"{slug_of(path)}/{aud}", path, out))
         return unchanged, to_load
 
     def _load(self, to_load: list[Path]) -> list[Brief]:
@@ -251,7 +252,8 @@ class _Run:
         stale = []
         for edition in (e for e in editions if e.audience in self.wanted):
             if self.keys.fresh(edition.output, edition.brief.source.digest, edition.audience):
-                self.emit(self._skipped(edition.name, edition.brief.source.path, edition.output))
+                rel = relative(edition.output, self.out_dir)
+                self.emit(self._skipped(edition.name, edition.brief.source.path, rel))
             else:
                 stale.append(edition)
         return stale

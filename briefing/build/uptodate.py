@@ -43,7 +43,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from briefing.build.paths import CACHE_NAME, MANIFEST_NAME, UPTODATE_NAME, relative, signature
+from briefing.build.paths import CACHE_NAME, MANIFEST_NAME, UPTODATE_NAME, signature
 from briefing.build.report import Report, Result
 from briefing.build.versions import stamp
 from briefing.config.defaults import CONFIG_NAME, OUTPUT_DIR
@@ -181,7 +181,7 @@ def _record_data(
         folders = _folders(config, asked, out_dir)
     except _Unsure:
         return None
-    inputs = {p: signature(p) for p in _inputs(config, cache, out_dir, briefs, noop)}
+    inputs = {p: signature(p) for p in set(_inputs(config, cache, out_dir, briefs, noop))}
     inputs.update((p, signature(p)) for p in folders)
     if any(sig and max(sig[1], sig[2]) >= started_ns - RACY_NS for sig in inputs.values()):
         return None
@@ -213,7 +213,8 @@ def _inputs(
         if entry.get("source"):
             yield str(config.root / entry["source"])
     for result in noop:
-        entry = cache.entries.get(relative(result.output, out_dir), {})
+        # the record's results are out_dir / (the cache's name): no need to resolve it again
+        entry = cache.entries.get(result.output.relative_to(out_dir).as_posix(), {})
         yield from entry.get("files", {})
         for resolved in entry.get("templates", {}).values():
             if resolved:
