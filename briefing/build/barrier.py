@@ -12,6 +12,8 @@ never into it).
 
 Fork (not spawn) on purpose: the child inherits the parent's loaded modules, config and Jinja
 environments, so a task costs a fork (milliseconds) instead of a Python start-up and imports.
+The child freezes what it inherits (``gc.freeze``), so that its collections never walk — and so
+copy, page by page — the parent's heap.
 """
 
 from __future__ import annotations
