@@ -151,6 +151,26 @@ def test_template_of_one_audience_rebuilds_only_that_audience(site: Path):
     assert names(run(site)) == editions("a", "b", "c", audiences=("executive",))
 
 
+def test_a_template_chosen_from_a_list_is_a_dependency(site: Path):
+    """``{% include [first, fallback] %}``: making the first one later changes the editions
+    that include it, and so does editing it then."""
+    sections = site / "templates" / "partials" / "sections.html"
+    sections.parent.mkdir(parents=True)
+    sections.write_text(
+        "{% include ['partials/house-sections.html', 'base/partials/sections.html'] %}",
+        encoding="utf-8",
+    )
+    using = names(run(site))
+    assert using  # the editions that print the sections
+    house = site / "templates" / "partials" / "house-sections.html"
+    builtin = builtin_dir("templates") / "partials" / "sections.html"
+    house.write_text(builtin.read_text(encoding="utf-8") + "\n{# house #}\n", encoding="utf-8")
+    assert names(run(site)) == using
+    house.write_text(house.read_text(encoding="utf-8") + "{# again #}\n", encoding="utf-8")
+    assert names(run(site)) == using
+    assert names(run(site)) == set()
+
+
 def test_a_template_edited_between_builds_of_one_process_is_read_again(site: Path):
     """``watch`` and ``serve`` keep their Jinja environments (compiled templates) from one
     build to the next: the next build's HTML must show a new override of a template the last

@@ -13,7 +13,7 @@ space on the page. The environment records the templates a render used (the buil
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 import jinja2
@@ -71,8 +71,11 @@ def kept_environment(config: Config, audience: str) -> jinja2.Environment:
 class TrackingEnvironment(jinja2.Environment):
     """Records which templates a render used: the build cache depends on exactly those.
 
-    ``{% extends %}``, ``{% include %}`` and the figures stage all go through
-    ``get_template``, so recording there sees every template while keeping Jinja's cache.
+    ``{% extends %}``, ``{% include %}`` and the figures stage go through ``get_template``;
+    a list of names (``{% include ['house/x.html', 'base/x.html'] %}``) goes through
+    ``select_template``, which loads without it: both record, keeping Jinja's cache. For a list,
+    the names tried before the one found are recorded as missing (an empty file name): making
+    one of them later changes what the render uses.
     """
 
     used: dict[str, str]
@@ -84,8 +87,29 @@ class TrackingEnvironment(jinja2.Environment):
         globals: MutableMapping[str, Any] | None = None,
     ) -> jinja2.Template:
         template = super().get_template(name, parent, globals)
-        self.__dict__.setdefault("used", {})[template.name or str(name)] = template.filename or ""
+        self._record(template.name or str(name), template.filename or "")
         return template
+
+    def select_template(
+        self,
+        names: Iterable[str | jinja2.Template],
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        names = list(names)
+        template = super().select_template(names, parent, globals)
+        for name in names:
+            if isinstance(name, jinja2.Template):
+                break
+            joined = name if parent is None else self.join_path(name, parent)
+            if joined == template.name:
+                break
+            self._record(joined, "")
+        self._record(template.name or "", template.filename or "")
+        return template
+
+    def _record(self, name: str, filename: str) -> None:
+        self.__dict__.setdefault("used", {})[name] = filename
 
 
 def css_string(value: str) -> Markup:
