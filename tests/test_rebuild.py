@@ -162,6 +162,7 @@ def test_a_template_chosen_from_a_list_is_a_dependency(site: Path):
     )
     using = names(run(site))
     assert using  # the editions that print the sections
+    assert names(run(site)) == set()  # the first name still missing: nothing to do
     house = site / "templates" / "partials" / "house-sections.html"
     builtin = builtin_dir("templates") / "partials" / "sections.html"
     house.write_text(builtin.read_text(encoding="utf-8") + "\n{# house #}\n", encoding="utf-8")
@@ -169,6 +170,24 @@ def test_a_template_chosen_from_a_list_is_a_dependency(site: Path):
     house.write_text(house.read_text(encoding="utf-8") + "{# again #}\n", encoding="utf-8")
     assert names(run(site)) == using
     assert names(run(site)) == set()
+
+
+def test_a_template_included_if_present_is_a_dependency(site: Path):
+    """``{% include 'x' ignore missing %}``: making ``x`` later changes the editions."""
+    sections = site / "templates" / "partials" / "sections.html"
+    sections.parent.mkdir(parents=True)
+    builtin = builtin_dir("templates") / "partials" / "sections.html"
+    sections.write_text(
+        builtin.read_text(encoding="utf-8")
+        + "{% include 'partials/house-note.html' ignore missing %}",
+        encoding="utf-8",
+    )
+    using = names(run(site))
+    assert using
+    assert names(run(site)) == set()
+    note = site / "templates" / "partials" / "house-note.html"
+    note.write_text("<p>ملاحظة المركز</p>", encoding="utf-8")
+    assert names(run(site)) == using
 
 
 def test_a_template_edited_between_builds_of_one_process_is_read_again(site: Path):

@@ -120,7 +120,9 @@ class Cache:
             return False
         if self.hashes.digest(str(out_file)) != entry.get("sha256"):
             return False  # deleted or modified by hand
-        if any(resolve(name) != was for name, was in entry.get("templates", {}).items()):
+        # a name recorded as missing ("") is fresh while it still resolves to nothing
+        templates = entry.get("templates", {}).items()
+        if any((resolve(name) or "") != was for name, was in templates):
             return False
         return all(self.hashes.digest(p) == sha for p, sha in entry.get("files", {}).items())
 

@@ -86,7 +86,13 @@ class TrackingEnvironment(jinja2.Environment):
         parent: str | None = None,
         globals: MutableMapping[str, Any] | None = None,
     ) -> jinja2.Template:
-        template = super().get_template(name, parent, globals)
+        try:
+            template = super().get_template(name, parent, globals)
+        except jinja2.TemplateNotFound:
+            # ``{% include 'x' ignore missing %}``: its absence is what the render used
+            if isinstance(name, str):
+                self._record(name if parent is None else self.join_path(name, parent), "")
+            raise
         self._record(template.name or str(name), template.filename or "")
         return template
 
@@ -97,16 +103,31 @@ class TrackingEnvironment(jinja2.Environment):
         globals: MutableMapping[str, Any] | None = None,
     ) -> jinja2.Template:
         names = list(names)
-        template = super().select_template(names, parent, globals)
-        for name in names:
-            if isinstance(name, jinja2.Template):
-                break
-            joined = name if parent is None else self.join_path(name, parent)
-            if joined == template.name:
-                break
-            self._record(joined, "")
+        try:
+            template = super().select_template(names, parent, globals)
+        except jinja2.TemplatesNotFound:
+            self._missing(names, parent, None)
+            raise
+        self._missing(names, parent, template)
         self._record(template.name or "", template.filename or "")
         return template
+
+    def _missing(
+        self,
+        names: list[str | jinja2.Template],
+        parent: str | None,
+        found: jinja2.Template | None,
+    ) -> None:
+        """Record the names of a list tried before ``found`` (all of them when none was)."""
+        for name in names:
+            if isinstance(name, jinja2.Template):
+                return  # Jinja takes a template object as it is: nothing after it is tried
+            if not isinstance(name, str):
+                continue  # an undefined name, which Jinja skips
+            joined = name if parent is None else self.join_path(name, parent)
+            if found is not None and joined == found.name:
+                return
+            self._record(joined, "")
 
     def _record(self, name: str, filename: str) -> None:
         self.__dict__.setdefault("used", {})[name] = filename
