@@ -373,3 +373,14 @@ def test_words_are_the_words_of_their_spans(forgive_glue: bool) -> None:
         normal = check.normalize(text)
         spans = check.word_spans(normal, forgive_glue=forgive_glue)
         assert check.words(text, forgive_glue=forgive_glue) == [normal[a:b] for a, b in spans]
+
+
+@pytest.mark.parametrize(
+    "body", ["\u0651", "a<span style='color: red'>\u0651</span>", "\ufeff\u2060"]
+)
+def test_a_line_with_no_letter_to_carry_text_renders(body: str) -> None:
+    """A stray mark on its own (or in its own colour), or only zero-width characters: the line
+    has no glyph with text, and the text layer once failed on it (an internal error for the
+    whole brief)."""
+    pdf = _snippet(body)
+    assert pdf.startswith(b"%PDF")

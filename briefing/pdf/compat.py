@@ -335,6 +335,9 @@ def pango_line_glyphs(textbox: Any) -> list[tuple[int, int, int, int]]:
         run = run.next
         glyphs = item.glyphs
         count = glyphs.num_glyphs
+        if not count:  # an empty run may have no arrays at all
+            index += 1
+            continue
         # whole arrays at once: a cdata access per glyph was a tenth of the text layer's time
         clusters = ffi.unpack(glyphs.log_clusters, count)
         # PangoGlyphInfo is 5 32-bit fields (glyph, width, x_offset, y_offset, attr): every

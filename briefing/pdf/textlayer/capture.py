@@ -63,8 +63,8 @@ class Glyph:
     text: str = ""
     rtl: bool = False
     #: stands only for combining marks (shadda, vowels, tanween): zero advance
-    is_mark: bool = False
-    is_space: bool = False
+    is_mark: bool = field(default=False, init=False)
+    is_space: bool = field(default=False, init=False)  # both set by stands_for, with the text
 
     @property
     def advance(self) -> float:

@@ -163,8 +163,9 @@ def words(text: str, *, forgive_glue: bool = True) -> list[str]:
     (tests/readers/metrics.py) do not, so that a reader's glue counts against it.
     """
     # the words of word_spans, made in two passes over the whole text (a space where a cut
-    # falls, then the chunks) instead of a search per chunk: a cut is always between two
-    # letters or digits, so a space there makes the same chunks, and no others
+    # falls, then the chunks) instead of a search per chunk: a cut falls either inside a chunk,
+    # where the space makes the same two words, or next to a separator (Arabic punctuation is
+    # inside the script ranges), where a space changes nothing
     split = _SPLIT if forgive_glue else _CALL
     return _WORD_CHUNK.findall(split.sub(" ", normalize(text)))
 

@@ -104,7 +104,8 @@ def emit(stream: Any, line: Line, style_font_size: float, outline_marks: bool) -
             glyph.text = "\ufffd"  # a .notdef stand-in for a missing character shows a box
     outlined = [_outlined(g, outline_marks) for g in glyphs]
     carriers = [i for i, g in enumerate(glyphs) if g.text and not outlined[i]]
-    following = dict(zip(carriers, [*carriers[1:], None], strict=True))
+    # (a line may have no glyph with text to carry: a lone mark, only zero-width characters)
+    following = dict(zip(carriers, [*carriers[1:], None], strict=True)) if carriers else {}
     for i, glyph in enumerate(glyphs):
         if outlined[i]:
             drawings.append(_drawing(stream, glyph, style_font_size))
