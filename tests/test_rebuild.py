@@ -274,6 +274,24 @@ def test_deleting_a_brief_removes_and_reports_its_outputs(site: Path):
     assert {o["source"] for o in manifest(site)["outputs"]} == {"content/a.md", "content/c.md"}
 
 
+def test_a_stale_output_that_cannot_be_removed_fails_the_build(site: Path):
+    """The published folder would keep an outdated brief: that is the build's failure, every
+    time until it is gone (not a log line once, then silence)."""
+    (site / "content" / "b.md").unlink()
+    stuck = site / "out" / "b" / "full.pdf"
+    stuck.unlink()
+    stuck.mkdir()  # unlink() fails on it, even for root
+    (stuck / "keep").write_text("x", encoding="utf-8")
+    for _ in range(2):
+        report = run(site)
+        assert names(report, "failed") == {"b/full"} and not report.ok
+        (failed,) = [r for r in report.results if r.status == "failed"]
+        assert "cannot remove stale output" in str(failed.error)
+        assert str(stuck) in str(failed.error)
+    assert names(report, "removed") == set()  # the others went the first time
+    assert not (site / "out" / "b" / "public.pdf").exists()
+
+
 def test_a_broken_brief_keeps_its_previous_outputs(site: Path):
     good = (site / "out" / "b" / "full.pdf").read_bytes()
     write_brief(site, "b.md", "---\ntitle: x\n---\n")  # no date: fails validation

@@ -196,8 +196,14 @@ def remove_stale(
             path.unlink(missing_ok=True)
             if path.parent != out_dir and not any(path.parent.iterdir()):
                 path.parent.rmdir()
-        except OSError as exc:
-            log.error("%s: cannot remove stale output: %s", path, exc)
+        except OSError as exc:  # a stale PDF left in the published folder: the build failed
+            why = f"cannot remove stale output: {exc.strerror or exc}"
+            source = Path(entry.get("source", ""))
+            emit(
+                Result(
+                    rel.removesuffix(".pdf"), source, path, "failed", error=BriefError(path, why)
+                )
+            )
             continue
         del cache.entries[rel]
         emit(Result(rel.removesuffix(".pdf"), Path(entry.get("source", "")), path, "removed"))
