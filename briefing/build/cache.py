@@ -218,13 +218,11 @@ class Keys:
         """The key an edition's output is recorded under."""
         return digest_json([digest, self.config_keys[audience]])
 
-    def fresh(self, output: Path, digest: str, audience: str, rel: str | None = None) -> bool:
-        """Is the output on disk what a render of this brief (``digest``) would make now?
-        ``rel``: its path in the output folder when the caller has it (the cache's own name,
-        which is slower to work out again)."""
-        rel = relative(output, self.out_dir) if rel is None else rel
+    def fresh(self, rel: str, digest: str, audience: str) -> bool:
+        """Is the output ``rel`` (its path in the output folder, the cache's name for it) what a
+        render of this brief (``digest``) would make now?"""
         return not self.force and self.cache.fresh(
-            rel, self.edition(digest, audience), self.resolvers[audience], output
+            rel, self.edition(digest, audience), self.resolvers[audience], self.out_dir / rel
         )
 
     def unchanged(self, path: Path, wanted: Collection[str]) -> list[tuple[str, str]] | None:
@@ -238,8 +236,7 @@ class Keys:
             return None
         outputs = [(out, aud) for out, aud in record["outputs"] if aud in wanted]
         if all(
-            inside(self.out_dir, out) is not None
-            and self.fresh(self.out_dir / out, digest, aud, out)
+            inside(self.out_dir, out) is not None and self.fresh(out, digest, aud)
             for out, aud in outputs
         ):
             return outputs

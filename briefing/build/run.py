@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -177,6 +177,10 @@ class _Run:
             sha256=entry.get("sha256"),
         )
 
+    def _skipped_all(self, path: Path, outputs: Iterable[Sequence[str]]) -> list[Result]:
+        """A brief's recorded ``(output, audience)`` pairs, as skipped results."""
+        return [self._skipped(f"{slug_of(path)}/{aud}", path, out) for out, aud in outputs]
+
     def _record(self, files: list[Path]) -> None:
         """4. What the next build with nothing to do will answer without asking the cache
         (:mod:`briefing.build.uptodate`): every wanted output skipped, in the order a build
@@ -184,12 +188,9 @@ class _Run:
         noop: list[Result] | None = None
         if self.report.ok:  # else the next build must run, to report the failure again
             noop = []
-            sources = self.cache.sources
             for path in files:
-                for out, aud in sources[relative(path, self.config.root)]["outputs"]:
-                    if aud in self.wanted:
-                        name = f"{slug_of(path)}/{aud}"
-                        noop.append(self._skipped(name, path, out))
+                recorded = self.cache.sources[relative(path, self.config.root)]["outputs"]
+                noop += self._skipped_all(path, [o for o in recorded if o[1] in self.wanted])
         record(
             self.config,
             self.cache,
@@ -211,8 +212,8 @@ class _Run:
                 to_load.append(path)
                 continue
             unchanged.add(relative(path, self.config.root))
-            for out, aud in outputs:
-                self.emit(self._skipped(f"{slug_of(path)}/{aud}", path, out))
+            for result in self._skipped_all(path, outputs):
+                self.emit(result)
         return unchanged, to_load
 
     def _load(self, to_load: list[Path]) -> list[Brief]:
@@ -251,8 +252,8 @@ class _Run:
             }
         stale = []
         for edition in (e for e in editions if e.audience in self.wanted):
-            if self.keys.fresh(edition.output, edition.brief.source.digest, edition.audience):
-                rel = relative(edition.output, self.out_dir)
+            rel = relative(edition.output, self.out_dir)
+            if self.keys.fresh(rel, edition.brief.source.digest, edition.audience):
                 self.emit(self._skipped(edition.name, edition.brief.source.path, rel))
             else:
                 stale.append(edition)

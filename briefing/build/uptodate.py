@@ -124,8 +124,8 @@ def noop_report(
         if any(signature(path) != was for path, was in files.items()):
             return None
         results = [
-            Result(name, Path(src), Path(out), "skipped", pages=pages, fidelity=fid, sha256=sha)
-            for name, src, out, pages, fid, sha in data["results"]
+            Result(name, Path(src), Path(dst), "skipped", pages=pages, fidelity=fid, sha256=sha)
+            for name, src, dst, pages, fid, sha in data["results"]
         ]
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None  # no record, or not one this version wrote: the build will tell
@@ -189,7 +189,7 @@ def _record_data(
     outputs = [str(r.output) for r in noop] + own
     return {
         "version": RECORD_VERSION,
-        "stamp": stamp(),
+        "stamp": cache.stamp,  # the versions this build's cache was read for
         "command": asked,
         "inputs": inputs,
         "outputs": {p: signature(p) for p in outputs},

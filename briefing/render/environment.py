@@ -74,8 +74,9 @@ class TrackingEnvironment(jinja2.Environment):
     ``{% extends %}``, ``{% include %}`` and the figures stage go through ``get_template``;
     a list of names (``{% include ['house/x.html', 'base/x.html'] %}``) goes through
     ``select_template``, which loads without it: both record, keeping Jinja's cache. For a list,
-    the names tried before the one found are recorded as missing (an empty file name): making
-    one of them later changes what the render uses.
+    the names tried before the one found are recorded as missing (an empty file name), and so
+    is a name not found at all (``ignore missing``): making one of them later changes what the
+    render uses.
     """
 
     used: dict[str, str]
@@ -89,9 +90,7 @@ class TrackingEnvironment(jinja2.Environment):
         try:
             template = super().get_template(name, parent, globals)
         except jinja2.TemplateNotFound:
-            # ``{% include 'x' ignore missing %}``: its absence is what the render used
-            if isinstance(name, str):
-                self._record(name if parent is None else self.join_path(name, parent), "")
+            self._missing([name], parent, None)  # ``{% include 'x' ignore missing %}``
             raise
         self._record(template.name or str(name), template.filename or "")
         return template
