@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from briefing.pdf import compat
-from briefing.pdf.textlayer.clusters import split_cluster
+from briefing.pdf.textlayer.clusters import is_combining, split_cluster
 
 #: A ``TJ`` operand: a hex string of 4-digit glyph ids, or a position adjustment.
 TJ_TOKEN = re.compile(r"<([0-9a-fA-F]*)>|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
@@ -82,7 +82,7 @@ class Glyph:
 def _only_marks(text: str) -> bool:
     # memoised: asked several times for each of the ~2,000 glyphs of a page, of a few hundred
     # distinct texts (a letter, a letter and its marks)
-    return bool(text) and all(unicodedata.category(c) in ("Mn", "Me") for c in text)
+    return bool(text) and all(is_combining(c) for c in text)
 
 
 @dataclass

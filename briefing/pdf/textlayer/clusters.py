@@ -59,7 +59,7 @@ def _by_identity(text: str, logical: list[_HasGlyph]) -> list[str]:
             range(len(logical)), key=lambda i: (logical[i].font.widths.get(logical[i].gid, 0), -i)
         )
         joined = "".join(rest)
-        parts[base] = parts[base] + joined if _is_mark(rest[0]) else joined + parts[base]
+        parts[base] = parts[base] + joined if is_combining(rest[0]) else joined + parts[base]
     if len(text) >= len(logical) and not all(parts):
         return []  # enough characters for every glyph: split in order instead
     return parts
@@ -72,7 +72,8 @@ def _in_order(text: str, count: int) -> list[str]:
     return [*text, *[""] * (count - len(text))]
 
 
-def _is_mark(char: str) -> bool:
+def is_combining(char: str) -> bool:
+    """A combining mark (shadda, vowels, tanween): drawn on its base, no advance of its own."""
     return unicodedata.category(char) in ("Mn", "Me")
 
 

@@ -101,7 +101,7 @@ def emit(stream: Any, line: Line, style_font_size: float, outline_marks: bool) -
     pending: list[Glyph] = []  # marks waiting for their base
     for glyph in glyphs:
         if not glyph.text and not _has_outline(glyph):
-            glyph.text = "\ufffd"  # a .notdef stand-in for a missing character shows a box
+            glyph.stands_for("\ufffd", glyph.rtl)  # a .notdef stand-in shows a box
     outlined = [_outlined(g, outline_marks) for g in glyphs]
     carriers = [i for i, g in enumerate(glyphs) if g.text and not outlined[i]]
     # (a line may have no glyph with text to carry: a lone mark, only zero-width characters)
