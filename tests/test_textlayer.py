@@ -10,6 +10,7 @@ import functools
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -384,3 +385,63 @@ def test_a_line_with_no_letter_to_carry_text_renders(body: str) -> None:
     whole brief)."""
     pdf = _snippet(body)
     assert pdf.startswith(b"%PDF")
+
+
+#: What the line drawing of the text layer handles itself and what it leaves to WeasyPrint's own
+#: ``draw_first_line``: raised and shifted marks (Amiri), zero-width characters (empty glyphs),
+#: an isolated Latin run, letter spacing, a character no font has (.notdef: left to the
+#: original), an ellipsis (left to the original), an SVG label, a tiny and a zero font size.
+_LINE_CASES = """
+<p>قُلْ هُوَ اللَّهُ أَحَدٌ، مُحَمَّدٌ رَسُولُ اللَّهِ؛ بِسْمِ اللَّهِ الرَّحْمَٰنِ الرَّحِيمِ</p>
+<p>كلمة&#x200d;ملتصقة و&#x2067;NATO&#x2069; و&#x200b;فاصل&#x200c;خفي ‎mark‏ هنا</p>
+<p style="letter-spacing: 2pt; word-spacing: 4pt">تباعد الحروف Latin spacing ٢٠٢٥</p>
+<p>حرف لا خط له: &#xe000; ثم نص</p>
+<p style="width: 30mm; overflow: hidden; white-space: nowrap; text-overflow: ellipsis">
+نص طويل جدا يقطع بعلامة الحذف في آخر السطر</p>
+<p style="font-size: 0.3pt">صغير جدا</p><p style="font-size: 0">لا شيء</p>
+<p><svg width="200" height="40"><text x="10" y="30" font-family="A">شكل</text></svg></p>
+"""
+
+
+def _line_pdfs(monkeypatch: pytest.MonkeyPatch, **source: Any) -> tuple[bytes, bytes]:
+    """A document (``_render``'s arguments) rendered with the text layer drawing lines itself,
+    and with every line left to WeasyPrint's ``draw_first_line`` (its TJ strings parsed back)."""
+    textlayer.STATS.clear()
+    fast = _render(**source, pdf_variant="pdf/ua-1")
+    assert textlayer.STATS["lines"] > textlayer.STATS["recorded"], dict(textlayer.STATS)
+    with monkeypatch.context() as patch:
+        patch.setattr(compat, "drawn_line", lambda *args: None)
+        textlayer.STATS.clear()
+        slow = _render(**source, pdf_variant="pdf/ua-1")
+        assert textlayer.STATS["recorded"] > 0, dict(textlayer.STATS)
+    return fast, slow
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.glob("*.html")))
+def test_drawing_lines_directly_writes_the_same_pdf(monkeypatch, name):
+    """The text layer works a line out from Pango's arrays instead of running WeasyPrint's
+    ``draw_first_line`` and parsing its TJ strings back: the PDF must be the same, byte for
+    byte, or a glyph moved."""
+    fast, slow = _line_pdfs(monkeypatch, html_path=CORPUS / name)
+    assert fast == slow
+
+
+def test_lines_left_to_weasyprint_draw_the_same(monkeypatch):
+    html = (
+        f'<html lang="ar" dir="rtl"><head><title>t</title>{ARABIC_CSS}'
+        f"</head><body>{_LINE_CASES}</body></html>"
+    )
+    fast, slow = _line_pdfs(monkeypatch, string=html)
+    assert fast == slow
+    textlayer.STATS.clear()
+    _render(string=html, pdf_variant="pdf/ua-1")
+    assert textlayer.STATS["recorded"] >= 2  # the .notdef line and the ellipsis
+
+
+def test_a_changed_draw_first_line_turns_the_direct_drawing_off(monkeypatch):
+    monkeypatch.setattr(compat, "_drawn_line_ok", [])
+    monkeypatch.setattr(compat, "DRAW_FIRST_LINE_SHA256", "0" * 64)
+    assert not compat.drawn_line_supported()
+    textlayer.STATS.clear()
+    _render(string=f"<html><head>{ARABIC_CSS}</head><body><p>نص</p></body></html>")
+    assert textlayer.STATS["recorded"] == textlayer.STATS["lines"] > 0

@@ -7,11 +7,14 @@ are raised off the baseline with a text rise (readers put them on other lines or
 and Pango's glyph offsets show readers gaps and overlaps that are not on the page.
 
 :func:`install` wraps WeasyPrint's ``draw_first_line`` (one line of a text box; SVG text goes
-through it too). The original runs against a recorder (:mod:`.capture`), so WeasyPrint's own
-layout work is unchanged; the line is then written again (:mod:`.emit`) with the same glyphs at
-the same places, each through a CID of its own (:mod:`.cids`), marks as invisible text plus
-visible outlines (:mod:`.outlines`). Lines that cannot be captured (bitmap and colour fonts) are
-written as WeasyPrint wrote them. :mod:`.check` measures the result after a build.
+through it too). The line's glyphs and their places are worked out from Pango's arrays with
+WeasyPrint's own arithmetic (:func:`briefing.pdf.compat.drawn_line`, which leaves an ellipsis
+or a .notdef to the original: then the original runs against a recorder and its TJ strings are
+parsed back, :mod:`.capture`); either way WeasyPrint's layout is unchanged, and the line is
+written (:mod:`.emit`) with the same glyphs at the same places, each through a CID of its own
+(:mod:`.cids`), marks as invisible text plus visible outlines (:mod:`.outlines`). Lines that
+cannot be captured (bitmap and colour fonts) are written as WeasyPrint wrote them.
+:mod:`.check` measures the result after a build.
 
 Not thread-safe (WeasyPrint is not either): render in processes. Every WeasyPrint internal used
 is reached through :mod:`briefing.pdf.compat`, which refuses versions it was not checked against.
@@ -27,7 +30,15 @@ from typing import Any
 
 from briefing.pdf import compat
 from briefing.pdf.textlayer import cids
-from briefing.pdf.textlayer.capture import TJ_TOKEN, Recorder, capture, managed
+from briefing.pdf.textlayer.capture import (
+    TJ_TOKEN,
+    Glyph,
+    Line,
+    Recorder,
+    capture,
+    captured,
+    managed,
+)
 from briefing.pdf.textlayer.check import Fidelity, extract_text, measure
 from briefing.pdf.textlayer.emit import emit
 
@@ -35,7 +46,8 @@ __all__ = ["STATS", "Fidelity", "extract_text", "install", "installed", "measure
 
 log = logging.getLogger(__name__)
 
-#: Counters for tests: lines re-written, lines left as WeasyPrint wrote them, outlines drawn.
+#: Counters for tests: lines re-written (``recorded``: of them, drawn by the original and parsed
+#: back), lines left as WeasyPrint wrote them, outlines drawn.
 STATS: Counter[str] = Counter()
 
 
@@ -60,26 +72,44 @@ def _wrap_draw_first_line(original: Any) -> Any:
     def draw_first_line(
         stream: Any, textbox: Any, text_overflow: str, block_ellipsis: Any, matrix: Any
     ) -> Any:
-        recorder = Recorder(stream)
-        emojis = original(recorder, textbox, text_overflow, block_ellipsis, matrix)
-        if not recorder.ops:
-            return emojis
-        line = capture(recorder, textbox)
-        if line is None:
-            STATS["fallback"] += 1
-            _replay(stream, recorder)
-            return emojis
-        STATS["lines"] += 1
-        drawings = emit(
-            stream,
-            line,
-            float(textbox.style["font_size"]),
-            outline_marks=not compat.is_svg_text(textbox),
+        drawn = compat.drawn_line(
+            stream, textbox, text_overflow, block_ellipsis, matrix, managed, Glyph
         )
-        STATS["outlines"] += len(drawings)
-        return [*emojis, *drawings]
+        if drawn is None:  # left to the original
+            return _recorded(original, stream, textbox, text_overflow, block_ellipsis, matrix)
+        if drawn.matrix is None:  # nothing to draw
+            return []
+        return _emitted(stream, captured(drawn, textbox), textbox, [])
 
     return draw_first_line
+
+
+def _recorded(original: Any, stream: Any, textbox: Any, *args: Any) -> list[Any]:
+    """The original draws the line to a recorder; its TJ strings are parsed back."""
+    recorder = Recorder(stream)
+    emojis: list[Any] = original(recorder, textbox, *args)
+    if not recorder.ops:
+        return emojis
+    line = capture(recorder, textbox)
+    if line is None:
+        STATS["fallback"] += 1
+        _replay(stream, recorder)
+        return emojis
+    STATS["recorded"] += 1
+    return _emitted(stream, line, textbox, emojis)
+
+
+def _emitted(stream: Any, line: Line, textbox: Any, emojis: list[Any]) -> list[Any]:
+    """Write a captured line; what WeasyPrint draws after the text object (emoji, outlines)."""
+    STATS["lines"] += 1
+    drawings = emit(
+        stream,
+        line,
+        float(textbox.style["font_size"]),
+        outline_marks=not compat.is_svg_text(textbox),
+    )
+    STATS["outlines"] += len(drawings)
+    return [*emojis, *drawings]
 
 
 def _replay(stream: Any, recorder: Recorder) -> None:

@@ -155,13 +155,29 @@ def _shown(
 
 
 def capture(recorder: Recorder, textbox: Any) -> Line | None:
-    """The line's glyphs in visual order, each with the characters it stands for."""
+    """The line's glyphs in visual order, each with the characters it stands for, from what
+    the original ``draw_first_line`` wrote to the recorder (the slow path: lines
+    :func:`briefing.pdf.compat.drawn_line` leaves to the original)."""
     line = parse(recorder.ops, recorder.fonts)
     if line is None:
         return None
     clusters = compat.pango_line_glyphs(textbox)
     if len(clusters) != len(line.glyphs):
         return None
+    _give_text(line, clusters, textbox)
+    return line
+
+
+def captured(drawn: compat.DrawnLine, textbox: Any) -> Line:
+    """:func:`capture` of a line :func:`briefing.pdf.compat.drawn_line` worked out directly."""
+    assert drawn.matrix is not None  # a line that draws nothing is not captured
+    line = Line(drawn.matrix, drawn.glyphs)
+    _give_text(line, drawn.clusters, textbox)
+    return line
+
+
+def _give_text(line: Line, clusters: list[tuple[int, int, int, int]], textbox: Any) -> None:
+    """Give each glyph the characters of its cluster (one cluster may have several glyphs)."""
     utf8 = compat.layout_text(textbox).encode()
     svg = compat.is_svg_text(textbox)
     i = 0
@@ -178,7 +194,6 @@ def capture(recorder: Recorder, textbox: Any) -> Line | None:
         for glyph, part in zip(members, split_cluster(text, members, rtl), strict=True):
             glyph.stands_for(part, rtl)
         i = j
-    return line
 
 
 def unpresent(text: str) -> str:
