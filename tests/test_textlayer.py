@@ -410,7 +410,7 @@ def _line_pdfs(monkeypatch: pytest.MonkeyPatch, **source: Any) -> tuple[bytes, b
     fast = _render(**source, pdf_variant="pdf/ua-1")
     assert textlayer.STATS["lines"] > textlayer.STATS["recorded"], dict(textlayer.STATS)
     with monkeypatch.context() as patch:
-        patch.setattr(compat, "drawn_line", lambda *args: None)
+        patch.setattr(compat.lines, "drawn_line", lambda *args: None)
         textlayer.STATS.clear()
         slow = _render(**source, pdf_variant="pdf/ua-1")
         assert textlayer.STATS["recorded"] > 0, dict(textlayer.STATS)
@@ -439,9 +439,9 @@ def test_lines_left_to_weasyprint_draw_the_same(monkeypatch):
 
 
 def test_a_changed_draw_first_line_turns_the_direct_drawing_off(monkeypatch):
-    monkeypatch.setattr(compat, "_drawn_line_ok", [])
-    monkeypatch.setattr(compat, "DRAW_FIRST_LINE_SHA256", "0" * 64)
-    assert not compat.drawn_line_supported()
+    monkeypatch.setattr(compat.lines, "_drawn_line_ok", [])
+    monkeypatch.setattr(compat.lines, "DRAW_FIRST_LINE_SHA256", "0" * 64)
+    assert not compat.lines.drawn_line_supported()
     textlayer.STATS.clear()
     _render(string=f"<html><head>{ARABIC_CSS}</head><body><p>نص</p></body></html>")
     assert textlayer.STATS["recorded"] == textlayer.STATS["lines"] > 0

@@ -8,7 +8,7 @@ and Pango's glyph offsets show readers gaps and overlaps that are not on the pag
 
 :func:`install` wraps WeasyPrint's ``draw_first_line`` (one line of a text box; SVG text goes
 through it too). The line's glyphs and their places are worked out from Pango's arrays with
-WeasyPrint's own arithmetic (:func:`briefing.pdf.compat.drawn_line`, which leaves an ellipsis
+WeasyPrint's own arithmetic (:func:`briefing.pdf.compat.lines.drawn_line`, which leaves an ellipsis
 or a .notdef to the original: then the original runs against a recorder and its TJ strings are
 parsed back, :mod:`.capture`); either way WeasyPrint's layout is unchanged, and the line is
 written (:mod:`.emit`) with the same glyphs at the same places, each through a CID of its own
@@ -72,7 +72,7 @@ def _wrap_draw_first_line(original: Any) -> Any:
     def draw_first_line(
         stream: Any, textbox: Any, text_overflow: str, block_ellipsis: Any, matrix: Any
     ) -> Any:
-        drawn = compat.drawn_line(
+        drawn = compat.lines.drawn_line(
             stream, textbox, text_overflow, block_ellipsis, matrix, managed, Glyph
         )
         if drawn is None:  # left to the original

@@ -157,19 +157,19 @@ def _shown(
 def capture(recorder: Recorder, textbox: Any) -> Line | None:
     """The line's glyphs in visual order, each with the characters it stands for, from what
     the original ``draw_first_line`` wrote to the recorder (the slow path: lines
-    :func:`briefing.pdf.compat.drawn_line` leaves to the original)."""
+    :func:`briefing.pdf.compat.lines.drawn_line` leaves to the original)."""
     line = parse(recorder.ops, recorder.fonts)
     if line is None:
         return None
-    clusters = compat.pango_line_glyphs(textbox)
+    clusters = compat.lines.pango_line_glyphs(textbox)
     if len(clusters) != len(line.glyphs):
         return None
     _give_text(line, clusters, textbox)
     return line
 
 
-def captured(drawn: compat.DrawnLine, textbox: Any) -> Line:
-    """:func:`capture` of a line :func:`briefing.pdf.compat.drawn_line` worked out directly."""
+def captured(drawn: compat.lines.DrawnLine, textbox: Any) -> Line:
+    """:func:`capture` of a line :func:`~briefing.pdf.compat.lines.drawn_line` worked out."""
     assert drawn.matrix is not None  # a line that draws nothing is not captured
     line = Line(drawn.matrix, drawn.glyphs)
     _give_text(line, drawn.clusters, textbox)
