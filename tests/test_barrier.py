@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from briefing.build import build, check_all
-from briefing.build.barrier import run_isolated
+from briefing.build.barrier import Isolated, run_isolated
 from briefing.commands.serve import PreviewServer
 from briefing.config import load_config
 from briefing.content.markdown.body import check_bounds, parse_body
@@ -147,6 +147,46 @@ def test_a_hang_or_a_crash_inside_one_brief_fails_only_that_brief(project: Path)
     assert "internal error: KeyError('a bug deep in a library')" in errors["crashes.md"]
     assert "took longer than 3 s (limits.parse_timeout)" in errors["hangs.md"]
     assert "Traceback" not in "".join(errors.values())
+
+
+def _pid_unless_bad(name: str) -> int:
+    import os
+
+    if name.startswith("bad"):
+        raise BriefError(Path(name), "a brief's own error")
+    if name == "dies":
+        os._exit(3)
+    return os.getpid()
+
+
+def test_a_child_serves_tasks_while_they_succeed_and_never_after_a_failure() -> None:
+    """Children are reused (a fork and its first touches cost more than a brief's HTML), but a
+    task that fails — its error, a crash — ends its process: the next task gets a fresh one."""
+    tasks = ["a", "b", "bad1", "c", "dies", "d", "e"]
+    outcomes = list(
+        run_isolated(_pid_unless_bad, tasks, path_of=Path, what="t", timeout=30, processes=1)
+    )
+    assert [o.task for o in outcomes] == tasks
+    pids = {o.task: o.value for o in outcomes}
+    assert pids["a"] == pids["b"]  # one process for both
+    assert pids["c"] not in (pids["a"], None) and pids["d"] not in (pids["c"], None)
+    assert pids["d"] == pids["e"]
+    assert "a brief's own error" in str(outcomes[2].error)
+    assert "stopped (exit code 3)" in str(outcomes[4].error)
+
+
+def test_a_kept_child_answers_call_after_call_and_is_replaced_after_an_error() -> None:
+    with Isolated(_pid_unless_bad, what="t", timeout=30) as isolated:
+        first = isolated("a", Path("a.md"))
+        assert isolated("b", Path("b.md")) == first
+        with pytest.raises(BriefError, match="a brief's own error") as failed:
+            isolated("bad", Path("bad.md"))
+        assert str(failed.value).startswith("bad")
+        with pytest.raises(BriefError, match="stopped") as died:
+            isolated("dies", Path("dies.md"))
+        assert str(died.value).startswith("dies.md")  # named by the call, not the first task
+        after = isolated("c", Path("c.md"))
+        assert after not in (first, None)
 
 
 def test_stale_and_cache_paths_never_leave_the_output_folder(project: Path, caplog) -> None:

@@ -73,7 +73,7 @@ def gather(config: Config, paths: Iterable[Path] = ()) -> tuple[list[Brief], lis
 
 
 def load_all(files: Iterable[Path], config: Config) -> tuple[list[Brief], list[BriefError]]:
-    """:func:`load_brief` for each file behind the per-brief barrier (its own killable process,
+    """:func:`load_brief` for each file behind the per-brief barrier (a killable child process,
     under ``limits.parse_timeout``); errors are collected, not raised."""
     briefs: list[Brief] = []
     errors: list[BriefError] = []
@@ -105,7 +105,7 @@ class Page:
 def write_pages(
     editions: list[Edition], config: Config, environments: dict[str, Environment]
 ) -> Iterator[tuple[Edition, Page | None, BriefError | None]]:
-    """The HTML of each edition (Jinja, figures, Markdown fields), each in its own killable
+    """The HTML of each edition (Jinja, figures, Markdown fields), each in a killable child
     process under ``limits.parse_timeout``: ``(edition, page, None)`` or ``(edition, None,
     error)``, in order. ``build`` and ``check`` share it, so check finds what build would."""
 

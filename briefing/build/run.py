@@ -28,7 +28,7 @@ from briefing.build.publish import (
     write_manifest,
 )
 from briefing.build.report import Report, Result
-from briefing.build.textcheck import check, prepare
+from briefing.build.textcheck import Checker, prepare
 from briefing.build.uptodate import command, record
 from briefing.build.versions import stamp
 from briefing.build.workers import LocalPool, Runner, run_dask
@@ -147,12 +147,13 @@ class _Run:
         stale = self._plan(briefs)
         if on_plan:
             on_plan(len(stale))
-        for job_result in runner(self._jobs(stale, remote=remote)):
-            sent = self.in_flight.pop(job_result.name)
-            check(job_result, sent.expected, sent.edition.brief.source.path, config)
-            self.emit(
-                publish_result(job_result, sent.edition, self.keys, sent.templates, sent.logos)
-            )
+        with Checker(config) as checker:
+            for job_result in runner(self._jobs(stale, remote=remote)):
+                sent = self.in_flight.pop(job_result.name)
+                checker.check(job_result, sent.expected, sent.edition.brief.source.path)
+                self.emit(
+                    publish_result(job_result, sent.edition, self.keys, sent.templates, sent.logos)
+                )
         current = unchanged | {relative(b.source.path, config.root) for b in briefs}
         remove_stale(self.cache, current, out_dir, config, self.emit, self.wanted)
         save_cache(self.cache)

@@ -5,8 +5,8 @@ whose import alone is 0.2–0.3 s) were imported by every worker before its firs
 cold build's critical path, while the build process sat idle waiting for that render. Now the
 build process imports them while the first PDF renders (:func:`prepare`, a thread started when
 the first job is handed over, joined before any fork so that no child inherits a half-done
-import), and each PDF is read in a forked child of it (:func:`check`): a reader that crashes or
-hangs on a PDF costs that edition's check, not the build.
+import), and each PDF is read in a forked child of it (:class:`Checker`): a reader that crashes
+or hangs on a PDF costs that edition's check, not the build.
 """
 
 from __future__ import annotations
@@ -16,11 +16,15 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from briefing.build.barrier import call_isolated
+from briefing.build.barrier import Isolated
 from briefing.build.job import JobResult
 from briefing.config import Config
 from briefing.errors import BriefError
+
+if TYPE_CHECKING:
+    from briefing.pdf.textlayer.check import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -52,31 +56,48 @@ def _join_before_fork() -> None:
 os.register_at_fork(before=_join_before_fork)
 
 
-def check(
-    result: JobResult, expected: Sequence[tuple[str, str]], source: Path, config: Config
-) -> None:
-    """Read ``result``'s PDF back and record what the readers give back (its ``fidelity``
-    fields); a check that fails is a warning, and the PDF is published all the same."""
-    if result.pdf is None or not expected:
-        return
+def _verdict(task: tuple[bytes, tuple[tuple[str, str], ...]]) -> Verdict:
     from briefing.pdf.textlayer.check import verdict
 
-    pdf, blocks = result.pdf, tuple(expected)
-    try:
-        found = call_isolated(
-            lambda _task: verdict(pdf, blocks),
-            result.name,
-            path=source,
+    return verdict(*task)
+
+
+class Checker:
+    """The text check of each PDF of one build, in one killable child of this process that is
+    kept while its checks succeed (:class:`~briefing.build.barrier.Isolated`): a fork per PDF,
+    and the readers' first use in it, cost ~35 ms of CPU per edition."""
+
+    def __init__(self, config: Config) -> None:
+        self.isolated: Isolated[tuple[bytes, tuple[tuple[str, str], ...]], Verdict] = Isolated(
+            _verdict,
             what="checking the text layer of this edition",
             timeout=config.limits.render_timeout,
             memory_mb=config.limits.worker_memory_mb,
         )
-    except BriefError as exc:
-        log.warning(
-            "%s: the text layer of '%s' could not be checked: %s", source, result.name, exc.message
+
+    def __enter__(self) -> Checker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.isolated.close()
+
+    def check(self, result: JobResult, expected: Sequence[tuple[str, str]], source: Path) -> None:
+        """Read ``result``'s PDF back and record what the readers give back (its ``fidelity``
+        fields); a check that fails is a warning, and the PDF is published all the same."""
+        if result.pdf is None or not expected:
+            return
+        try:
+            found = self.isolated((result.pdf, tuple(expected)), source)
+        except BriefError as exc:
+            log.warning(
+                "%s: the text layer of '%s' could not be checked: %s",
+                source,
+                result.name,
+                exc.message,
+            )
+            return
+        result.fidelity = found.words
+        result.fidelity_missing = tuple(
+            f"«{phrase}»" + (f" ({section})" if section else "")
+            for section, phrase in found.missing
         )
-        return
-    result.fidelity = found.words
-    result.fidelity_missing = tuple(
-        f"«{phrase}»" + (f" ({section})" if section else "") for section, phrase in found.missing
-    )
