@@ -376,6 +376,40 @@ def test_words_are_the_words_of_their_spans(forgive_glue: bool) -> None:
         assert check.words(text, forgive_glue=forgive_glue) == [normal[a:b] for a, b in spans]
 
 
+def test_a_phrase_is_found_where_its_words_follow_each_other() -> None:
+    """The check looks a phrase up from the positions of its rarest word; by definition it is
+    there when it is one of the text's 1- to 4-grams, or when its two parts are and a page
+    break's furniture (at most 80 words) lies between them. Both on 2,000 random texts."""
+    import random
+
+    def by_definition(head: tuple[str, ...], got: list[str]) -> bool:
+        grams = {tuple(got[i : i + n]) for n in (1, 2, 3, 4) for i in range(len(got))}
+        if head in grams:
+            return True
+        return any(
+            head[:cut] in grams
+            and head[cut:] in grams
+            and any(
+                0 < j - i <= 80
+                for i, a in enumerate(got)
+                if a == head[cut - 1]
+                for j, b in enumerate(got)
+                if b == head[cut]
+            )
+            for cut in range(1, len(head))
+        )
+
+    rnd = random.Random(1948)
+    vocabulary = ["في", "من", "روسيا", "كوريا", "بكين", "NATO", "٢٠٢٤"]
+    for _ in range(2000):
+        got = [rnd.choice(vocabulary) for _ in range(rnd.randint(0, 120))]
+        positions: dict[str, list[int]] = {}
+        for index, word in enumerate(got):
+            positions.setdefault(word, []).append(index)
+        head = tuple(rnd.choice(vocabulary) for _ in range(rnd.randint(1, 4)))
+        assert check._found(head, got, positions) == by_definition(head, got), (head, got)
+
+
 @pytest.mark.parametrize(
     "body", ["\u0651", "a<span style='color: red'>\u0651</span>", "\ufeff\u2060"]
 )
