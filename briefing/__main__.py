@@ -1,5 +1,5 @@
 """``python -m briefing`` is the ``briefing`` command."""
 
-from briefing.cli import entry
+from briefing.launch import entry
 
 entry()

@@ -120,16 +120,16 @@ def build(
     verbose: bool,
 ) -> None:
     """Build every brief under content/ (or the given files) into PDFs, only what changed."""
+    from briefing import warm
     from briefing.commands.progress import answer_noop
 
     if not force and answer_noop(
         root, paths, out_dir=out_dir, audiences=audiences or None, as_json=as_json
     ):
+        warm.discard()  # forked by briefing.launch: nothing to render
         return  # nothing changed since the last build: answered from its record, at once
     if scheduler is None:
-        from briefing import warm
-
-        warm.prestart()  # a render worker imports WeasyPrint while this process reads
+        warm.prestart()  # (done already when started as the command: briefing.launch)
     from briefing.commands.progress import run_build
 
     _setup_logging(quiet or as_json, verbose)

@@ -34,6 +34,23 @@ def test_help_does_not_import_weasyprint():
     assert "click" in imported and "weasyprint" not in imported  # (WeasyPrint costs ~1 s)
 
 
+def test_only_a_local_build_forks_its_render_worker_before_the_cli_loads():
+    from briefing.launch import _renders
+
+    assert _renders(["build"]) and _renders(["build", "content/x.md", "--force", "-j", "2"])
+    for args in (
+        [],
+        ["check"],
+        ["serve"],
+        ["--help"],
+        ["build", "--help"],
+        ["build", "-h"],
+        ["build", "--scheduler", "tcp://h:8786"],
+        ["build", "--scheduler=tcp://h:8786"],
+    ):
+        assert not _renders(args), args
+
+
 def test_check_reports_path_line_message_and_exit_1(project):
     write_brief(project, "good.md", MINIMAL)
     bad = write_brief(project, "bad.md", "---\ntitle: x\ndate: 2025-01-01\nkeyword: y\n---\n")

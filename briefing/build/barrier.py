@@ -105,9 +105,11 @@ class _Children:
         timeout: float,
         memory_mb: int,
         known: Sequence[Any] = (),
+        warm_up: Callable[[], None] | None = None,
     ) -> None:
         self.func, self.path_of, self.what = func, path_of, what
         self.timeout, self.memory_mb, self.known = timeout, memory_mb, known
+        self.warm_up = warm_up
         self.ctx = mp.get_context("fork")
         self.idle: list[_Child] = []
         self.busy: list[_Child] = []
@@ -126,11 +128,20 @@ class _Children:
             target=_child_main,
             daemon=True,
             args=(self.func, self.known, self.path_of, child_end, [parent, *others]),
-            kwargs={"memory_mb": self.memory_mb, "parent_pid": os.getpid()},
+            kwargs={
+                "memory_mb": self.memory_mb,
+                "parent_pid": os.getpid(),
+                "warm_up": self.warm_up,
+            },
         )
         process.start()
         child_end.close()
         return _Child(process, parent)
+
+    def start(self) -> None:
+        """Fork a child ahead of the first task (it warms up meanwhile), unless there is one."""
+        if not self.idle and not self.busy:
+            self.idle.append(self._fork())
 
     def finished(self) -> list[tuple[_Child, Outcome[Any, Any]]]:
         """Wait for the next answer or overrun among the busy children: (child, outcome) of
@@ -217,10 +228,22 @@ class Isolated(Generic[T, R]):
     :meth:`close` (or the ``with`` block's end) ends the child."""
 
     def __init__(
-        self, func: Callable[[T], R], *, what: str, timeout: float, memory_mb: int = 0
+        self,
+        func: Callable[[T], R],
+        *,
+        what: str,
+        timeout: float,
+        memory_mb: int = 0,
+        warm_up: Callable[[], None] | None = None,
     ) -> None:
         self._path: Path = Path()
-        self._children = _Children(func, lambda _task: self._path, what, timeout, memory_mb)
+        self._children = _Children(
+            func, lambda _task: self._path, what, timeout, memory_mb, warm_up=warm_up
+        )
+
+    def start(self) -> None:
+        """Fork the child now (``warm_up`` runs in it), not at the first call."""
+        self._children.start()
 
     def __call__(self, task: T, path: Path) -> R:
         """The value, or the task's error raised as :class:`BriefError` naming ``path``."""
@@ -311,10 +334,14 @@ def _child_main(
     *,
     memory_mb: int,
     parent_pid: int,
+    warm_up: Callable[[], None] | None,
 ) -> None:
     for end in parent_ends:  # held here, they would keep the other children from seeing EOF
         end.close()
     _die_with_parent(parent_pid)
+    if warm_up is not None:  # before the memory cap, as a render worker's imports are
+        with contextlib.suppress(Exception):  # a failure here shows in the task itself
+            warm_up()
     # Everything inherited is the parent's and stays alive there: left to the collector, the
     # child's first full collection walks the parent's whole heap and, touching every object,
     # copies it page by page (copy-on-write). A text check or a brief's HTML cost 0.1 s more

@@ -28,7 +28,7 @@ from briefing.build.publish import (
     write_manifest,
 )
 from briefing.build.report import Report, Result
-from briefing.build.textcheck import Checker, prepare
+from briefing.build.textcheck import Checker
 from briefing.build.uptodate import command, record
 from briefing.build.versions import stamp
 from briefing.build.workers import LocalPool, Runner, run_dask
@@ -147,10 +147,10 @@ class _Run:
         stale = self._plan(briefs)
         if on_plan:
             on_plan(len(stale))
-        with Checker(config) as checker:
+        with Checker(config) as self.checker:
             for job_result in runner(self._jobs(stale, remote=remote)):
                 sent = self.in_flight.pop(job_result.name)
-                checker.check(job_result, sent.expected, sent.edition.brief.source.path)
+                self.checker.check(job_result, sent.expected, sent.edition.brief.source.path)
                 self.emit(
                     publish_result(job_result, sent.edition, self.keys, sent.templates, sent.logos)
                 )
@@ -280,7 +280,7 @@ class _Run:
                 page.expected,
             )
             if page.expected:
-                prepare()  # the readers load here while the workers render
+                self.checker.start()  # its child loads the readers while the first PDF renders
             yield job
 
 

@@ -2,18 +2,17 @@
 
 Why not in the render worker, which has the PDF already: the readers (pdfium, and PyMuPDF,
 whose import alone is 0.2–0.3 s) were imported by every worker before its first render, on the
-cold build's critical path, while the build process sat idle waiting for that render. Now the
-build process imports them while the first PDF renders (:func:`prepare`, a thread started when
-the first job is handed over, joined before any fork so that no child inherits a half-done
-import), and each PDF is read in a forked child of it (:class:`Checker`): a reader that crashes
-or hangs on a PDF costs that edition's check, not the build.
+cold build's critical path. Why not in the build process itself: a reader that crashes or hangs
+on a PDF must cost that edition's check, not the build. So each build keeps one killable child
+for its checks (:class:`Checker`, a :class:`~briefing.build.barrier.Isolated`), forked when the
+first job is handed over (:meth:`Checker.start`): it imports the readers while the first PDF
+renders, on the core the render leaves free, and is ready when that PDF comes back. The build
+process never imports them, so every child forked from it is the lighter for it.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,32 +27,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_preparing: list[threading.Thread] = []
-
 
 def _load_readers() -> None:
+    """Run first in the checker's child: the readers' imports (``mupdf`` without its plug-ins)."""
     import pypdfium2  # noqa: F401
 
     from briefing.pdf.textlayer import check
 
     check.load_mupdf()
-
-
-def prepare() -> None:
-    """Start importing the readers in the background (once per process)."""
-    if not _preparing:
-        thread = threading.Thread(target=_load_readers, name="briefing-readers", daemon=True)
-        _preparing.append(thread)
-        thread.start()
-
-
-def _join_before_fork() -> None:
-    for thread in _preparing:
-        if thread is not threading.current_thread():
-            thread.join()
-
-
-os.register_at_fork(before=_join_before_fork)
 
 
 def _verdict(task: tuple[bytes, tuple[tuple[str, str], ...]]) -> Verdict:
@@ -65,7 +46,8 @@ def _verdict(task: tuple[bytes, tuple[tuple[str, str], ...]]) -> Verdict:
 class Checker:
     """The text check of each PDF of one build, in one killable child of this process that is
     kept while its checks succeed (:class:`~briefing.build.barrier.Isolated`): a fork per PDF,
-    and the readers' first use in it, cost ~35 ms of CPU per edition."""
+    and the readers' first use in it, cost ~35 ms of CPU per edition. A child ended by a failed
+    check is replaced by the next check (which loads the readers again)."""
 
     def __init__(self, config: Config) -> None:
         self.isolated: Isolated[tuple[bytes, tuple[tuple[str, str], ...]], Verdict] = Isolated(
@@ -73,7 +55,12 @@ class Checker:
             what="checking the text layer of this edition",
             timeout=config.limits.render_timeout,
             memory_mb=config.limits.worker_memory_mb,
+            warm_up=_load_readers,
         )
+
+    def start(self) -> None:
+        """Fork the child now, so that it loads the readers while the first PDF renders."""
+        self.isolated.start()
 
     def __enter__(self) -> Checker:
         return self
