@@ -69,6 +69,7 @@ class PdfRenderer:
 
         textlayer.install()
         layoutfix.install()  # footnotes stay on the page of their call
+        compat.hook_stylesheets()  # the theme's <style> is parsed once per worker
         _tag_languages()
         check_fonts(fonts_dir)
         self._weasyprint = weasyprint

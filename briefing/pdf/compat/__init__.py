@@ -139,6 +139,7 @@ def check() -> None:
     problems += lines.glyph_info_layout()
     if "draw_first_line(" not in inspect.getsource(draw_text.draw_text):
         problems.append("draw_text no longer calls draw_first_line")
+    problems += _stylesheet_shape()
     if not callable(getattr(tags, "_build_box_tree", None)):
         problems.append("weasyprint.pdf.tags._build_box_tree")
     use_references = inspect.getsource(pdf_module._use_references)
@@ -149,6 +150,29 @@ def check() -> None:
             f"briefing: WeasyPrint {version} changed internals briefing relies on: "
             f"{'; '.join(problems)}."
         )
+
+
+#: ``CSS`` parameters the sheet cache passes (:mod:`briefing.pdf.compat.sheets`).
+CSS_PARAMS = ("string", "media_type", "font_config", "counter_style", "color_profiles")
+CSS_TABLES = ("page_rules", "layers", "matcher", "layer")
+
+
+def _stylesheet_shape() -> list[str]:
+    """``weasyprint.css`` makes a ``<style>``'s sheet with ``CSS(string=…)`` into the
+    document's tables, and ``CSS`` takes them as keywords."""
+    import weasyprint
+    from weasyprint import css as css_module
+
+    problems = []
+    found = inspect.getsource(css_module.find_stylesheets)
+    if "string=content" not in found or "page_rules=page_rules" not in found:
+        problems.append("find_stylesheets no longer parses <style> with CSS(string=...)")
+    params = set(_params(weasyprint.CSS.__init__))
+    if not set(CSS_PARAMS + CSS_TABLES) <= params:
+        problems.append(f"CSS{tuple(sorted(params))}")
+    if not hasattr(css_module, "CSS"):
+        problems.append("weasyprint.css.CSS")
+    return problems
 
 
 def _require_supported(version: str) -> None:
@@ -241,6 +265,23 @@ def text_layer_hooked() -> bool:
             hooked(fonts.Font, "subset"),
         )
     )
+
+
+def hook_stylesheets() -> None:
+    """Parse a ``<style>`` that cannot depend on its document once per batch
+    (:mod:`briefing.pdf.compat.sheets`): ``weasyprint.css`` makes them through its ``CSS``."""
+    check()
+    from weasyprint import css as css_module
+
+    from briefing.pdf.compat import sheets
+
+    _hook(css_module, "CSS", sheets.wrap_css)
+
+
+def unhook_stylesheets() -> None:
+    from weasyprint import css as css_module
+
+    _unhook(css_module, "CSS")
 
 
 def hook_tag_builder(make: Callable[[Any], Any]) -> None:
