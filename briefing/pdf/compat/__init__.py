@@ -122,20 +122,7 @@ def check() -> None:
         for name in STREAM_METHODS
         if not callable(getattr(stream.Stream, name, None))
     ]
-    drawing = inspect.getsource(
-        getattr(draw_text.draw_first_line, "__wrapped__", draw_text.draw_first_line)
-    )
-    problems += [
-        f"draw_first_line no longer calls {needle}"
-        for needle in (
-            "stream.show_text(",
-            "stream.set_text_rise(",
-            "stream.set_font_size(",
-            "stream.set_text_matrix(",
-            "font.to_unicode[",
-        )
-        if needle not in drawing
-    ]
+    problems += _drawing_shape(draw_text)
     problems += lines.glyph_info_layout()
     if "draw_first_line(" not in inspect.getsource(draw_text.draw_text):
         problems.append("draw_text no longer calls draw_first_line")
@@ -150,6 +137,24 @@ def check() -> None:
             f"briefing: WeasyPrint {version} changed internals briefing relies on: "
             f"{'; '.join(problems)}."
         )
+
+
+def _drawing_shape(draw_text: ModuleType) -> list[str]:
+    """What the recorder (``textlayer.capture``) stands in for is what ``draw_first_line`` calls."""
+    drawing = inspect.getsource(
+        getattr(draw_text.draw_first_line, "__wrapped__", draw_text.draw_first_line)
+    )
+    return [
+        f"draw_first_line no longer calls {needle}"
+        for needle in (
+            "stream.show_text(",
+            "stream.set_text_rise(",
+            "stream.set_font_size(",
+            "stream.set_text_matrix(",
+            "font.to_unicode[",
+        )
+        if needle not in drawing
+    ]
 
 
 #: ``CSS`` parameters the sheet cache passes (:mod:`briefing.pdf.compat.sheets`).
