@@ -102,3 +102,28 @@ def test_the_build_checks_each_pdf_and_names_text_it_loses(project: Path, caplog
     warned = [r.getMessage() for r in caplog.records if "text layer of edition" in r.getMessage()]
     assert len(warned) == 1 and "a.md" in warned[0] and "'full'" in warned[0], warned
     assert "«نصّ عربي قصير للتجربة»" in warned[0], warned
+
+
+def test_a_reader_that_crashes_costs_only_that_pdfs_check(project: Path, caplog, monkeypatch):
+    """Each reader reads in a child of its own: one that dies on a PDF makes that edition's
+    check a warning (the PDF is published); the next PDF is checked by a new child."""
+    import logging
+    import os
+
+    real = check.score
+
+    def score(pdf, blocks, reader):
+        if reader == "mupdf" and "انهيار" in str(blocks):
+            os._exit(9)
+        return real(pdf, blocks, reader)
+
+    monkeypatch.setattr(check, "score", score)
+    write_brief(project, "a.md", MINIMAL + "\nفقرة تذكر الانهيار هنا.\n")
+    write_brief(project, "b.md", MINIMAL)
+    with caplog.at_level(logging.WARNING):
+        report = build(load_config(project), audiences=["full"], jobs=1)
+    assert report.ok and {r.name for r in report.results} == {"a/full", "b/full"}
+    fidelity = {r.name: r.fidelity for r in report.results}
+    assert fidelity["a/full"] is None and fidelity["b/full"] is not None
+    warned = [r.getMessage() for r in caplog.records if "could not be checked" in r.getMessage()]
+    assert len(warned) == 1 and "a.md" in warned[0] and "(mupdf)" in warned[0], warned

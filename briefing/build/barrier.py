@@ -247,8 +247,16 @@ class Isolated(Generic[T, R]):
 
     def __call__(self, task: T, path: Path) -> R:
         """The value, or the task's error raised as :class:`BriefError` naming ``path``."""
+        self.send(task, path)
+        return self.receive()
+
+    def send(self, task: T, path: Path) -> None:
+        """Start ``task`` (one at a time: :meth:`receive` its outcome before the next)."""
         self._path = path
         self._children.give(task)
+
+    def receive(self) -> R:
+        """The outcome of the task sent: its value, or its error raised."""
         while True:
             finished = self._children.finished()
             if finished:

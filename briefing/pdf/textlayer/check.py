@@ -283,6 +283,16 @@ class Verdict:
     missing: list[tuple[str, str]]  # (section, phrase) no reader gives back, in source order
 
 
+def score(pdf: bytes, expected: Sequence[tuple[str, str]], reader: str) -> Fidelity:
+    """What one reader gives back of ``expected`` ((section, text) blocks) from ``pdf``."""
+    return _score(reader, _Expected.of(list(expected)), extract_text(pdf, reader))
+
+
+def combine(results: Sequence[Fidelity]) -> Verdict:
+    """The :class:`Verdict` of several readers' results (:func:`score`)."""
+    return Verdict(words_found_by_some(results), missing_everywhere(results))
+
+
 def verdict(
     pdf: bytes, expected: Sequence[tuple[str, str]], readers: Sequence[str] | None = None
 ) -> Verdict:
@@ -296,4 +306,4 @@ def verdict(
         results.append(_score(name, want, extract_text(pdf, name)))
         if not missing_everywhere(results) and words_found_by_some(results) == 1.0:
             break
-    return Verdict(words_found_by_some(results), missing_everywhere(results))
+    return combine(results)
