@@ -189,7 +189,11 @@ class _LineDrawer:
         offset0, length = item.offset, item.length
         rtl, level = item.analysis.level % 2, item.analysis.level & 0xFF
         starts = sorted(set(logs))
-        ends = dict(zip(starts, [*starts[1:], length], strict=True))
+        # (run, start, end, level) of each cluster, made once for all its glyphs
+        spans = {
+            start: (index, offset0 + start, offset0 + end, level)
+            for start, end in zip(starts, [*starts[1:], length], strict=True)
+        }
         empty, unknown = pango.PANGO_GLYPH_EMPTY, pango.PANGO_GLYPH_UNKNOWN_FLAG
         font, font_size, size, pen = self.font, self.font_size, self.size, self.pen
         widths, to_unicode = font.widths, font.to_unicode
@@ -224,7 +228,7 @@ class _LineDrawer:
                     stream.logical_rect.width * 1000 * FROM_UNITS / font_size
                 )
             glyphs.append(make(font, size, glyph_id, pen, -rise if rise else 0.0))
-            clusters.append((index, offset0 + logs[i], offset0 + ends[logs[i]], level))
+            clusters.append(spans[logs[i]])
             pen += float(logical_width) / 1000 * size
             kerning = logical_width + shift - width * 1000 * FROM_UNITS / font_size
             if kerning:  # the original: ">{int(kerning)}<"

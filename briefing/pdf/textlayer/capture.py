@@ -180,19 +180,22 @@ def _give_text(line: Line, clusters: list[tuple[int, int, int, int]], textbox: A
     """Give each glyph the characters of its cluster (one cluster may have several glyphs)."""
     utf8 = compat.layout_text(textbox).encode()
     svg = compat.is_svg_text(textbox)
-    i = 0
-    while i < len(line.glyphs):
+    glyphs, count, i = line.glyphs, len(line.glyphs), 0
+    while i < count:
         run, start, end, level = clusters[i]
         j = i + 1
-        while j < len(clusters) and clusters[j][:2] == (run, start):
+        while j < count and clusters[j][1] == start and clusters[j][0] == run:
             j += 1
         text = utf8[start:end].decode("utf-8", "replace")
         if svg:  # labels are pre-shaped by briefing/figures/svgtext.py: give back the letters
             text = unpresent(text)
-        members = line.glyphs[i:j]
         rtl = bool(level % 2)
-        for glyph, part in zip(members, split_cluster(text, members, rtl), strict=True):
-            glyph.stands_for(part, rtl)
+        if j == i + 1:  # most clusters: one glyph (split_cluster's own first case)
+            glyphs[i].stands_for(text[::-1] if rtl else text, rtl)
+        else:
+            members = glyphs[i:j]
+            for glyph, part in zip(members, split_cluster(text, members, rtl), strict=True):
+                glyph.stands_for(part, rtl)
         i = j
 
 

@@ -27,6 +27,7 @@ class CidTable:
 
     def __init__(self) -> None:
         self.by_key: dict[tuple[int, str, int], int] = {}
+        self.tokens: dict[tuple[int, str, int], str] = {}  # the same CIDs as ``TJ`` hex strings
         self.gids: list[int] = [0]  # CID 0: .notdef, as in every CID font
         self.texts: list[str] = [""]
         self.widths: list[int] = [0]
@@ -39,10 +40,20 @@ class CidTable:
             if cid > _CID_LIMIT:
                 raise OverflowError("more than 65535 distinct glyph texts in one font")
             self.by_key[key] = cid
+            self.tokens[key] = f"<{cid:04x}>"
             self.gids.append(gid)
             self.texts.append(text)
             self.widths.append(width)
         return cid
+
+    def token(self, gid: int, text: str, width: int) -> str:
+        """:meth:`cid` as the emitter writes it, ``<00a1>`` (formatted once per CID)."""
+        key = (gid, text, width)
+        token = self.tokens.get(key)
+        if token is None:
+            self.cid(gid, text, width)
+            token = self.tokens[key]
+        return token
 
 
 def table(font: Any) -> CidTable:

@@ -81,8 +81,7 @@ class _Writer:
         if abs(delta) > 0.001:
             self.chunk.append(_fmt(-delta))
         assert self.table is not None  # set with the font, above
-        cid = self.table.cid(glyph.gid if gid is None else gid, glyph.text, width)
-        self.chunk.append(f"<{cid:04x}>")
+        self.chunk.append(self.table.token(glyph.gid if gid is None else gid, glyph.text, width))
         self.pen = x + width * glyph.size / 1000
 
     def close(self) -> None:
@@ -99,13 +98,7 @@ def emit(stream: Any, line: Line, style_font_size: float, outline_marks: bool) -
     writer = _Writer(stream, line.matrix)
     drawings: list[list[Any]] = []
     pending: list[Glyph] = []  # marks waiting for their base
-    for glyph in glyphs:
-        if not glyph.text and not _has_outline(glyph):
-            glyph.stands_for("\ufffd", glyph.rtl)  # a .notdef stand-in shows a box
-    outlined = [_outlined(g, outline_marks) for g in glyphs]
-    carriers = [i for i, g in enumerate(glyphs) if g.text and not outlined[i]]
-    # (a line may have no glyph with text to carry: a lone mark, only zero-width characters)
-    following = dict(zip(carriers, [*carriers[1:], None], strict=True)) if carriers else {}
+    outlined, following = _plan(glyphs, outline_marks)
     for i, glyph in enumerate(glyphs):
         if outlined[i]:
             drawings.append(_drawing(stream, glyph, style_font_size))
@@ -116,12 +109,32 @@ def emit(stream: Any, line: Line, style_font_size: float, outline_marks: bool) -
             _mark_text(writer, mark, glyph.x)
         pending.clear()
         writer.glyph(
-            glyph, glyph.x, glyph.rise, _advance(glyph, glyphs, following.get(i)), invisible=False
+            glyph, glyph.x, glyph.rise, _advance(glyph, glyphs, following[i]), invisible=False
         )
     for mark in pending:  # marks at the right end of the line
         _mark_text(writer, mark, mark.x)
     writer.close()
     return drawings
+
+
+def _plan(glyphs: list[Glyph], outline_marks: bool) -> tuple[list[bool], list[int | None]]:
+    """Per glyph: drawn as an outline (:func:`_outlined`), and the next glyph after it that
+    carries text (``None`` for the last; a line may have none: a lone mark, only zero-width
+    characters). A textless glyph with no outline gets the .notdef stand-in first. One pass,
+    from the end."""
+    count = len(glyphs)
+    outlined: list[bool] = [False] * count
+    following: list[int | None] = [None] * count
+    after: int | None = None
+    for i in range(count - 1, -1, -1):
+        glyph = glyphs[i]
+        if not glyph.text and not _has_outline(glyph):
+            glyph.stands_for("\ufffd", glyph.rtl)  # a .notdef stand-in shows a box
+        outlined[i] = out = _outlined(glyph, outline_marks)
+        following[i] = after
+        if glyph.text and not out:
+            after = i
+    return outlined, following
 
 
 def _mark_text(writer: _Writer, mark: Glyph, x: float) -> None:
