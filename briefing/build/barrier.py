@@ -26,13 +26,11 @@ limit is per task, from when it is handed over; the memory cap is the child's.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import logging
 import multiprocessing as mp
 import os
 import resource
-import signal
 import sys
 import time
 import traceback
@@ -42,6 +40,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from briefing.build.lifeline import die_with_parent
 from briefing.errors import BriefError
 
 T = TypeVar("T")
@@ -346,7 +345,7 @@ def _child_main(
 ) -> None:
     for end in parent_ends:  # held here, they would keep the other children from seeing EOF
         end.close()
-    _die_with_parent(parent_pid)
+    die_with_parent(parent_pid)
     if warm_up is not None:  # before the memory cap, as a render worker's imports are
         with contextlib.suppress(Exception):  # a failure here shows in the task itself
             warm_up()
@@ -411,17 +410,3 @@ def _run(func: Callable[[Any], Any], task: Any, path: Path) -> tuple[str, Any]:
 
         detail = "\n" + traceback.format_exc() if errors.VERBOSE else " (--verbose: details)"
         return ("error", BriefError(path, f"internal error: {exc!r}{detail}"))
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Linux: have the kernel kill this child when the build process dies, even by SIGKILL
-    (an idle child would otherwise wait on its pipe for ever)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover
-        return
-    if os.getppid() != parent_pid:  # it died before prctl
-        os._exit(1)

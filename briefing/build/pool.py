@@ -18,13 +18,10 @@ fonts, imports and renderer between rebuilds. Its time limit counts from when a 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import multiprocessing as mp
 import os
 import resource
-import signal
-import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +30,7 @@ from multiprocessing.connection import Connection, wait
 
 from briefing import warm as prestarted
 from briefing.build.job import JobResult, RenderJob, run_job, warm_up
+from briefing.build.lifeline import die_with_parent
 
 #: What renders one job (in a worker): :func:`briefing.build.job.run_job`.
 Render = Callable[[RenderJob], JobResult]
@@ -60,7 +58,7 @@ def _serve(
     """Worker main loop: warm up, say so, then receive a job and send back its result."""
     if parent_end is not None:
         parent_end.close()  # a forked worker holding both ends would never see EOF
-    _die_with_parent(parent_pid)
+    die_with_parent(parent_pid)
     # Imports before the memory cap: the cap is for documents, and a library that cannot even
     # be mapped would be reported as a confusing ImportError.
     if warm is not None:
@@ -87,7 +85,7 @@ def _serve(
 def adopt(conn: Connection, parent_pid: int) -> None:
     """The prestarted worker (:mod:`briefing.warm`): import what a render needs before the
     pool says what it wants, then serve it as any worker."""
-    _die_with_parent(parent_pid)
+    die_with_parent(parent_pid)
     import PIL.Image  # noqa: F401
     import weasyprint  # noqa: F401
 
@@ -277,23 +275,6 @@ class LocalPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _die_with_parent(parent_pid: int | None) -> None:
-    """Linux: have the kernel kill this worker when the build process dies, even by SIGKILL.
-
-    Otherwise an orphaned worker renders on and, having inherited the file descriptor of the
-    output folder's lock across fork, keeps the next build waiting.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover
-        return
-    if parent_pid is not None and os.getppid() != parent_pid:  # it died before prctl
-        os._exit(1)
 
 
 def _died(worker: _Worker, job: RenderJob) -> JobResult:

@@ -147,18 +147,22 @@ class _Run:
         stale = self._plan(briefs)
         if on_plan:
             on_plan(len(stale))
-        with Checker(config) as self.checker:
+        self._render(stale, runner, remote=remote)
+        current = unchanged | {relative(b.source.path, config.root) for b in briefs}
+        remove_stale(self.cache, current, out_dir, config, self.emit, self.wanted)
+        save_cache(self.cache)
+        write_manifest(out_dir, self.cache)
+        self._record(files)
+
+    def _render(self, stale: list[Edition], runner: Runner, *, remote: bool) -> None:
+        """Render, check and publish the stale editions, each as its result comes back."""
+        with Checker(self.config) as self.checker:
             for job_result in runner(self._jobs(stale, remote=remote)):
                 sent = self.in_flight.pop(job_result.name)
                 self.checker.check(job_result, sent.expected, sent.edition.brief.source.path)
                 self.emit(
                     publish_result(job_result, sent.edition, self.keys, sent.templates, sent.logos)
                 )
-        current = unchanged | {relative(b.source.path, config.root) for b in briefs}
-        remove_stale(self.cache, current, out_dir, config, self.emit, self.wanted)
-        save_cache(self.cache)
-        write_manifest(out_dir, self.cache)
-        self._record(files)
 
     def emit(self, result: Result) -> None:
         self.report.results.append(result)
