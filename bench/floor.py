@@ -356,6 +356,13 @@ def main() -> None:
 
     ours_pps = pages_batch / med(p.wall for p in batch_runs)
     floor_pps = pages_batch / med(floor_batch)
+    # the ratio of each pair of runs made one after the other, then their median: the machine's
+    # speed drifts between runs (±15% here), and both runs of a pair see the same drift
+    batch_pairs = [f / p.wall for f, p in zip(floor_batch, batch_runs, strict=True)]
+    warm_pairs = [
+        f["seconds"] / o["seconds"]
+        for f, o in zip(warm_batch["floor"], warm_batch["ours"], strict=True)
+    ]
     print(
         f"`python3 bench/floor.py --repeat {args.repeat} --batch {args.batch}`: "
         f"`pyongyang-moscow`, edition `{AUDIENCE}` ({pages_one} pages, {variant}); "
@@ -401,7 +408,8 @@ def main() -> None:
     )
     print(
         f"| batch of {args.batch} briefs, `--jobs 2` vs 2 plain processes: pages/s | "
-        f"{ours_pps:.1f} | {floor_pps:.1f} | **{ours_pps / floor_pps:.2f}×** |"
+        f"{ours_pps:.1f} | {floor_pps:.1f} | **{med(batch_pairs):.2f}×** "
+        f"({min(batch_pairs):.2f}–{max(batch_pairs):.2f}) |"
     )
     # the same documents on both sides, counted in briefing's pages (plain WeasyPrint lays
     # the samples out on more pages: it does not keep footnotes on their call's page)
@@ -411,11 +419,12 @@ def main() -> None:
     print(
         f"| batch of {args.batch} briefs on 2 warm workers (as `watch` keeps them) vs 2 warm "
         f"plain processes: pages/s | {warm_pps['ours']:.1f} | {warm_pps['floor']:.1f} | "
-        f"**{warm_pps['ours'] / warm_pps['floor']:.2f}×** |"
+        f"**{med(warm_pairs):.2f}×** ({min(warm_pairs):.2f}–{max(warm_pairs):.2f}) |"
     )
     print(
         f"\n(batch: {pages_batch} pages, whole processes; a ratio above 1 is better only in "
-        "the pages/s row.)"
+        "the pages/s rows, whose ratio is the median of the runs' pairs — each of briefing's "
+        "runs against the floor's run next to it — with their range.)"
     )
 
 

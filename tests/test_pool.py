@@ -117,6 +117,9 @@ def test_a_reader_that_crashes_costs_only_that_pdfs_check(project: Path, caplog,
             os._exit(9)
         return real(pdf, blocks, reader)
 
+    from briefing.build import textcheck
+
+    textcheck.close_kept()  # children forked before the patch would not crash
     monkeypatch.setattr(check, "score", score)
     write_brief(project, "a.md", MINIMAL + "\nفقرة تذكر الانهيار هنا.\n")
     write_brief(project, "b.md", MINIMAL)
@@ -127,3 +130,4 @@ def test_a_reader_that_crashes_costs_only_that_pdfs_check(project: Path, caplog,
     assert fidelity["a/full"] is None and fidelity["b/full"] is not None
     warned = [r.getMessage() for r in caplog.records if "could not be checked" in r.getMessage()]
     assert len(warned) == 1 and "a.md" in warned[0] and "(mupdf)" in warned[0], warned
+    textcheck.close_kept()  # (the children forked under the patch)

@@ -105,10 +105,11 @@ class _Children:
         memory_mb: int,
         known: Sequence[Any] = (),
         warm_up: Callable[[], None] | None = None,
+        tasks_per_child: int = TASKS_PER_CHILD,
     ) -> None:
         self.func, self.path_of, self.what = func, path_of, what
         self.timeout, self.memory_mb, self.known = timeout, memory_mb, known
-        self.warm_up = warm_up
+        self.warm_up, self.tasks_per_child = warm_up, tasks_per_child
         self.ctx = mp.get_context("fork")
         self.idle: list[_Child] = []
         self.busy: list[_Child] = []
@@ -157,7 +158,7 @@ class _Children:
             outcome.seconds = now - child.started
             self.busy.remove(child)
             child.served += 1
-            if outcome.error is None and child.served < TASKS_PER_CHILD:
+            if outcome.error is None and child.served < self.tasks_per_child:
                 self.idle.append(child)
             else:
                 _end(child)
@@ -234,10 +235,17 @@ class Isolated(Generic[T, R]):
         timeout: float,
         memory_mb: int = 0,
         warm_up: Callable[[], None] | None = None,
+        tasks_per_child: int = TASKS_PER_CHILD,
     ) -> None:
         self._path: Path = Path()
         self._children = _Children(
-            func, lambda _task: self._path, what, timeout, memory_mb, warm_up=warm_up
+            func,
+            lambda _task: self._path,
+            what,
+            timeout,
+            memory_mb,
+            warm_up=warm_up,
+            tasks_per_child=tasks_per_child,
         )
 
     def start(self) -> None:

@@ -28,7 +28,7 @@ from briefing.build.publish import (
     write_manifest,
 )
 from briefing.build.report import Report, Result
-from briefing.build.textcheck import Checker
+from briefing.build.textcheck import checker_for
 from briefing.build.uptodate import command, record
 from briefing.build.versions import stamp
 from briefing.build.workers import LocalPool, Runner, run_dask
@@ -156,13 +156,13 @@ class _Run:
 
     def _render(self, stale: list[Edition], runner: Runner, *, remote: bool) -> None:
         """Render, check and publish the stale editions, each as its result comes back."""
-        with Checker(self.config) as self.checker:
-            for job_result in runner(self._jobs(stale, remote=remote)):
-                sent = self.in_flight.pop(job_result.name)
-                self.checker.check(job_result, sent.expected, sent.edition.brief.source.path)
-                self.emit(
-                    publish_result(job_result, sent.edition, self.keys, sent.templates, sent.logos)
-                )
+        self.checker = checker_for(self.config)
+        for job_result in runner(self._jobs(stale, remote=remote)):
+            sent = self.in_flight.pop(job_result.name)
+            self.checker.check(job_result, sent.expected, sent.edition.brief.source.path)
+            self.emit(
+                publish_result(job_result, sent.edition, self.keys, sent.templates, sent.logos)
+            )
 
     def emit(self, result: Result) -> None:
         self.report.results.append(result)

@@ -51,6 +51,10 @@ def _score(task: tuple[bytes, tuple[tuple[str, str], ...], str]) -> Fidelity:
     return score(*task)
 
 
+#: PDFs one reader's child reads before it is replaced (and imports its reader again).
+CHECKS_PER_CHILD = 500
+
+
 class Checker:
     """The text check of each PDF of one build: each reader in a killable child of its own
     (:class:`~briefing.build.barrier.Isolated`), kept while its checks succeed and reading
@@ -71,6 +75,7 @@ class Checker:
                 timeout=limits.render_timeout,
                 memory_mb=limits.worker_memory_mb,
                 warm_up=_load(reader),
+                tasks_per_child=CHECKS_PER_CHILD,
             )
             for reader in default_readers()
         }
@@ -80,10 +85,7 @@ class Checker:
         for isolated in self.readers.values():
             isolated.start()
 
-    def __enter__(self) -> Checker:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
         for isolated in self.readers.values():
             isolated.close()
 
@@ -117,3 +119,25 @@ class Checker:
             f"«{phrase}»" + (f" ({section})" if section else "")
             for section, phrase in verdict.missing
         )
+
+
+_KEPT: dict[tuple[float, int], Checker] = {}
+
+
+def checker_for(config: Config) -> Checker:
+    """This process's checker for the config's limits, kept from build to build: ``watch``,
+    ``serve`` and a kept pool's batches would otherwise fork its children and import the
+    readers again for every build (0.25 s of CPU). A child that fails is replaced; the
+    children end with this process."""
+    key = (config.limits.render_timeout, config.limits.worker_memory_mb)
+    checker = _KEPT.get(key)
+    if checker is None:
+        checker = _KEPT[key] = Checker(config)
+    return checker
+
+
+def close_kept() -> None:
+    """End the kept checkers' children (tests that change what a check runs)."""
+    for checker in _KEPT.values():
+        checker.close()
+    _KEPT.clear()

@@ -141,8 +141,7 @@ def split_front_matter(
     yaml_text = "\n".join(lines[1:end])
     try:
         check_yaml_shape(path, yaml_text)
-        node = yaml.compose(yaml_text, Loader=_Loader)
-        meta = yaml.load(yaml_text, Loader=_Loader)
+        node, meta = _compose_and_load(yaml_text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 1  # +1 for 0-based, +1 for the '---' line
@@ -161,6 +160,17 @@ def split_front_matter(
             key_lines.setdefault(loc, line + 2)
     body = "\n".join(lines[end + 1 :])
     return meta, key_lines, body, end + 2
+
+
+def _compose_and_load(yaml_text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for the keys' lines) and the values made from it: what ``yaml.compose``
+    and ``yaml.load`` give, from one parse instead of two (``yaml.load`` is exactly this)."""
+    loader = _Loader(yaml_text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
 
 
 class _Loader(yaml.SafeLoader):

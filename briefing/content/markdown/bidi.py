@@ -22,6 +22,7 @@ paragraph ends on one short word alone on its line.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -65,8 +66,11 @@ _TRAILING = frozenset(",;:،؛")
 _ABBREVIATION = re.compile(r"(?:\b[A-Za-z]|\bal|\betc|\bInc|\bLtd|\bCo|\bDr|\bSt|\bvs|\bno)\.$")
 
 
+@functools.lru_cache(maxsize=4096)
 def _direction(char: str) -> str:
-    """'L' for a strong left-to-right letter, 'R' for Arabic/Hebrew letters, '' for the rest."""
+    """'L' for a strong left-to-right letter, 'R' for Arabic/Hebrew letters, '' for the rest.
+
+    Memoised: asked for every character of every paragraph (a few hundred distinct ones)."""
     if "\ue000" <= char <= "\uf8ff":
         return ""  # private-use characters (icon fonts) are not letters of either script
     kind = unicodedata.bidirectional(char)
@@ -112,7 +116,8 @@ def _kind(unit: Unit, own: str) -> str:
     if isinstance(unit, str):
         if len(unit) > 1:  # a placeholder
             return ""
-        return {"": "", own: "O"}.get(_direction(unit), "F")
+        direction = _direction(unit)
+        return "" if not direction else "O" if direction == own else "F"
     if unit.tag in _SKIP:
         return "F" if own == "R" else ""  # code is Latin: part of a Latin phrase in Arabic
     letters = _letters("".join(unit.itertext()))
@@ -125,9 +130,8 @@ def _text(units: list[Unit]) -> str:
     return "".join(u if isinstance(u, str) else "".join(u.itertext()) for u in units)
 
 
-def _runs(units: list[Unit], own: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each foreign phrase in ``units``."""
-    kinds = [_kind(u, own) for u in units]
+def _runs(units: list[Unit], kinds: list[str]) -> Iterator[tuple[int, int]]:
+    """(start, end) of each foreign phrase in ``units`` (``kinds``: :func:`_kind` of each)."""
     i = 0
     while i < len(units):
         if kinds[i] != "F":
@@ -176,29 +180,42 @@ def _append(container: ET.Element, unit: Unit) -> None:
         container.append(unit)
 
 
+def _extend(container: ET.Element, units: list[Unit]) -> None:
+    """:func:`_append` each unit, consecutive characters joined first (not one by one)."""
+    text: list[str] = []
+    for unit in units:
+        if isinstance(unit, str):
+            text.append(unit)
+            continue
+        if text:
+            _append(container, "".join(text))
+            text.clear()
+        _append(container, unit)
+    if text:
+        _append(container, "".join(text))
+
+
 def isolate(parent: ET.Element, own: str) -> None:
     """Wrap each foreign phrase among ``parent``'s inline content in one span."""
     units = _units(parent)
-    kinds = {_kind(u, own) for u in units}
-    runs = [(0, len(units))] if "F" in kinds and "O" not in kinds else list(_runs(units, own))
+    kinds = [_kind(u, own) for u in units]
+    found = set(kinds)
+    runs = [(0, len(units))] if "F" in found and "O" not in found else list(_runs(units, kinds))
     for child in list(parent):
         parent.remove(child)
     parent.text = None
     at = 0
     for start, end in runs:
-        for unit in units[at:start]:
-            _append(parent, unit)
+        _extend(parent, units[at:start])
         span = ET.SubElement(parent, "span")
         span.set("dir", "ltr" if own == "R" else "rtl")
         span.set("lang", "en" if own == "R" else "ar")
         phrase = units[start:end]
         if len(_text(phrase).split()) <= NAME_WORDS:
             span.set("class", "bidi-name")
-        for unit in phrase:
-            _append(span, unit)
+        _extend(span, phrase)
         at = end
-    for unit in units[at:]:
-        _append(parent, unit)
+    _extend(parent, units[at:])
     for child in parent:  # a mixed element (a link with Arabic and Latin words) gets its own
         if (
             child.tag not in _SKIP
