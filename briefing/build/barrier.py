@@ -31,6 +31,7 @@ import logging
 import multiprocessing as mp
 import os
 import resource
+import signal
 import sys
 import time
 import traceback
@@ -309,14 +310,8 @@ def call_isolated(
     func: Callable[[T], R], task: T, *, path: Path, what: str, timeout: float, memory_mb: int = 0
 ) -> R:
     """One task in a killable child; its error is raised as :class:`BriefError`."""
-    outcome = next(
-        run_isolated(
-            func, [task], path_of=lambda _t: path, what=what, timeout=timeout, memory_mb=memory_mb
-        )
-    )
-    if outcome.error is not None:
-        raise outcome.error
-    return outcome.value  # type: ignore[return-value]
+    with Isolated(func, what=what, timeout=timeout, memory_mb=memory_mb) as isolated:
+        return isolated(task, path)
 
 
 def _receive(child: _Child, path_of: Callable[[Any], Path], what: str) -> Outcome:
@@ -354,6 +349,10 @@ def _child_main(
     for end in parent_ends:  # held here, they would keep the other children from seeing EOF
         end.close()
     die_with_parent(parent_pid)
+    # a parent's own handlers (the scheduler's: "stop after this run") are not this child's:
+    # SIGTERM ends it (multiprocessing ends kept children so at exit), Ctrl-C is the parent's
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if warm_up is not None:  # before the memory cap, as a render worker's imports are
         with contextlib.suppress(Exception):  # a failure here shows in the task itself
             warm_up()

@@ -144,6 +144,7 @@ class LocalPool:
         self.workers: list[_Worker] = []
         self.warm: Warm | None = None
         self.pending: Iterator[RenderJob] = iter(())
+        self.ahead: RenderJob | None = None  # the next job, made while the workers render
 
     def settings(self) -> tuple[int, float, int]:
         return self.processes, self.timeout, self.memory_mb
@@ -157,17 +158,17 @@ class LocalPool:
             self._fork()
 
     def __call__(self, jobs: Iterable[RenderJob]) -> Iterator[JobResult]:
-        self.pending = iter(jobs)
+        self.pending, self.ahead = iter(jobs), None
         self._prune()
         for worker in [w for w in self.workers if w.job is None]:
             if not self._feed(worker):
                 break
         else:  # every worker busy: more of them, up to ``processes``, while there are jobs
             while len(self.workers) < self.processes:
-                job = next(self.pending, None)
-                if job is None:
+                self.ahead = self.ahead or next(self.pending, None)
+                if self.ahead is None:
                     break
-                self._give(self._fork(), job)
+                self._feed(self._fork())
         yield from self._results()
 
     def _prune(self) -> None:
@@ -196,12 +197,15 @@ class LocalPool:
         return worker
 
     def _feed(self, worker: _Worker) -> bool:
-        """Give ``worker`` the next job (made now: its HTML is written here), if any."""
-        job = next(self.pending, None)
+        """Give ``worker`` the next job, if any, then make the one after it (its HTML is
+        written here): a worker that finishes gets its next job at once instead of waiting
+        for that HTML, and no job is made long before a worker can take it."""
+        job, self.ahead = self.ahead or next(self.pending, None), None
         worker.job = job
         if job is None:
             return False
         self._give(worker, job)
+        self.ahead = next(self.pending, None)
         return True
 
     def _give(self, worker: _Worker, job: RenderJob) -> None:
