@@ -9,8 +9,9 @@ reports a worker that dies. Processes, not threads (WeasyPrint is not thread-saf
 A worker warms itself up as soon as it is forked (:func:`briefing.build.job.warm_up`: the
 imports, the renderer and its FontConfiguration), so a build starts its workers before it
 reads the briefs and they get ready while the parent loads and writes HTML; the build process
-itself never imports WeasyPrint. Jobs are taken from their iterator only when a worker is free,
-so the HTML of the next edition is written while the first one renders. A :class:`LocalPool`
+itself never imports WeasyPrint. Jobs are taken from their iterator one ahead of the workers:
+when a worker is given a job, the next one is made (its HTML written) while the workers render,
+so a worker that finishes takes it at once. A :class:`LocalPool`
 outlives one batch when its owner keeps it (``watch`` and ``serve`` do): its workers keep their
 fonts, imports and renderer between rebuilds. Its time limit counts from when a worker is ready.
 """
