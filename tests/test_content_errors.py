@@ -142,3 +142,14 @@ def test_unknown_key_without_a_near_miss_lists_the_allowed_keys(project):
         "series, number, summary, key_points, recommendations, sources, "
         "keywords, audiences, figures, english)"
     ), message
+
+
+def test_yaml_merge_keys_are_front_matter_like_any_other(tmp_path) -> None:
+    """The front matter is parsed once for its nodes and its values; building the values must
+    not change the nodes the duplicate check and the keys' lines read (merge keys do)."""
+    from briefing.content.source import split_front_matter
+
+    text = "---\ndefaults: &d {title: A}\nx:\n  <<: *d\n  title: B\n---\nbody\n"
+    meta, lines, _body, _ = split_front_matter(tmp_path / "b.md", text)
+    assert meta["x"] == {"title": "B"}
+    assert lines[("x", "title")] == 5 and lines[("defaults", "title")] == 2

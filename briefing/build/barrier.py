@@ -15,12 +15,9 @@ environments, so a task costs a fork (milliseconds) instead of a Python start-up
 The child freezes what it inherits (``gc.freeze``), so that its collections never walk — and so
 copy, page by page — the parent's heap.
 
-A child serves task after task (up to :data:`TASKS_PER_CHILD`) while they succeed: a fork and
-the child's first touches of what it inherited (copy-on-write faults, the readers' first use)
-cost 35–45 ms of CPU per task, a fifth of what a warm batch spent beside its renders. A task
-that fails in any way — a brief's error, a crash, a timeout — ends its child, so no later task
-runs in a process a failed one has been through; the next task gets a fresh fork. The time
-limit is per task, from when it is handed over; the memory cap is the child's.
+A child serves task after task (up to :data:`TASKS_PER_CHILD`) while they succeed (a fork and
+its first touches of the inherited heap cost 35–45 ms of CPU per task); any failure ends it,
+so no task runs in a process a failed one has been through. The time limit is per task.
 """
 
 from __future__ import annotations
@@ -117,9 +114,18 @@ class _Children:
 
     def give(self, task: Any, index: int = -1) -> None:
         """Hand ``task`` (``known[index]``, or sent whole) to an idle child, or to a new one."""
-        child = self.idle.pop() if self.idle else self._fork()
+        message = index if index >= 0 else ("task", task, self.path_of(task))
+        while self.idle:  # a kept child may have died meanwhile (OOM killer, its thread gone)
+            child = self.idle.pop()
+            try:
+                child.conn.send(message)
+                break
+            except OSError:
+                _end(child)
+        else:
+            child = self._fork()
+            child.conn.send(message)
         child.task, child.index, child.started = task, index, time.monotonic()
-        child.conn.send(index if index >= 0 else ("task", task, self.path_of(task)))
         self.busy.append(child)
 
     def _fork(self) -> _Child:
@@ -176,8 +182,7 @@ class _Children:
 
 
 def _end(child: _Child) -> None:
-    """Tell a child to stop (it may not see its pipe close: any process forked while it lived
-    holds the pipe too), close the pipe and reap the child."""
+    """Tell a child to stop (a process forked since may hold its pipe open) and reap it."""
     with contextlib.suppress(OSError, ValueError):
         child.conn.send(None)
     child.conn.close()
@@ -349,17 +354,13 @@ def _child_main(
     for end in parent_ends:  # held here, they would keep the other children from seeing EOF
         end.close()
     die_with_parent(parent_pid)
-    # a parent's own handlers (the scheduler's: "stop after this run") are not this child's:
-    # SIGTERM ends it (multiprocessing ends kept children so at exit), Ctrl-C is the parent's
+    # the parent's handlers (the scheduler's) are not this child's; Ctrl-C is the parent's
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if warm_up is not None:  # before the memory cap, as a render worker's imports are
         with contextlib.suppress(Exception):  # a failure here shows in the task itself
             warm_up()
-    # Everything inherited is the parent's and stays alive there: left to the collector, the
-    # child's first full collection walks the parent's whole heap and, touching every object,
-    # copies it page by page (copy-on-write). A text check or a brief's HTML cost 0.1 s more
-    # per child for that. Frozen, only what the child makes is collected.
+    # Frozen, what it inherited is never walked (and copied page by page) by the collector.
     gc.freeze()
     collect = _Collect()
     root = logging.getLogger()

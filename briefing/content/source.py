@@ -9,6 +9,7 @@ Which files are briefs, and the name each one's outputs take, is :mod:`briefing.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import re
@@ -168,7 +169,12 @@ def _compose_and_load(yaml_text: str) -> tuple[yaml.Node | None, Any]:
     loader = _Loader(yaml_text)
     try:
         node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else None)
+        if node is None:
+            return None, None
+        # merge keys (``<<``) and value keys (``=``) are flattened into the tree they are made
+        # from; the checks and the keys' lines read the tree as written
+        source = copy.deepcopy(node) if "<<" in yaml_text or "=" in yaml_text else node
+        return node, loader.construct_document(source)
     finally:
         loader.dispose()
 
