@@ -3,9 +3,10 @@
 Why not in the render worker, which has the PDF already: the readers (pdfium, and PyMuPDF,
 whose import alone is 0.2–0.3 s) were imported by every worker before its first render, on the
 cold build's critical path. Why not in the build process itself: a reader that crashes or hangs
-on a PDF must cost that edition's check, not the build. So each build keeps one killable child
-for its checks — one per reader, reading each PDF at the same time (:class:`Checker`, each a
-:class:`~briefing.build.barrier.Isolated`) — forked when the first job is handed over
+on a PDF must cost that edition's check, not the build. So the checks run in killable children
+of the build process — one per reader, reading each PDF at the same time, kept from build to
+build (:class:`Checker`, each a :class:`~briefing.build.barrier.Isolated`) — forked when the
+first job is handed over
 (:meth:`Checker.start`): they import the readers while the first PDF renders, on the core the
 render leaves free, and are ready when that PDF comes back. The build process never imports
 them, so every child forked from it is the lighter for it.
@@ -45,7 +46,7 @@ def _load(reader: str) -> Callable[[], None]:
     return load
 
 
-def _score(task: tuple[bytes, tuple[tuple[str, str], ...], str]) -> Fidelity:
+def _score(task: tuple[bytes, Blocks, str]) -> Fidelity:
     from briefing.pdf.textlayer.check import score
 
     return score(*task)

@@ -52,15 +52,24 @@ def pango_line_glyphs(textbox: Any) -> list[tuple[int, int, int, int]]:
         # PangoGlyphInfo is 5 32-bit fields (glyph, width, x_offset, y_offset, attr): every
         # fifth one is the glyph id
         ids = memoryview(ffi.buffer(glyphs.glyphs, count * _GLYPH_INFO_SIZE)).cast("I")[::5]
-        starts = sorted(set(clusters))
-        ends = dict(zip(starts, [*starts[1:], item.item.length], strict=True))
-        offset = item.item.offset
-        level = item.item.analysis.level & 0xFF  # guint8 in Pango's struct
+        spans = _cluster_spans(item.item, index, clusters)
         for cluster, glyph in zip(clusters, ids, strict=True):
             if glyph != empty:
-                result.append((index, offset + cluster, offset + ends[cluster], level))
+                result.append(spans[cluster])
         index += 1
     return result
+
+
+def _cluster_spans(item: Any, run: int, logs: list[int]) -> dict[int, tuple[int, int, int, int]]:
+    """(run, start, end, bidi level) of each cluster of a Pango item, by its start in the
+    item: byte offsets into the layout's UTF-8 text, each cluster ending where the next one
+    (or the item) starts; one tuple for all the glyphs of a cluster."""
+    starts = sorted(set(logs))
+    offset, level = item.offset, item.analysis.level & 0xFF  # guint8 in Pango's struct
+    return {
+        start: (run, offset + start, offset + end, level)
+        for start, end in zip(starts, [*starts[1:], item.length], strict=True)
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,13 +191,8 @@ class _LineDrawer:
         ids, advances, x_offsets, y_offsets, logs = _arrays(glyph_item.glyphs, count)
         item = glyph_item.item
         offset0, length = item.offset, item.length
-        rtl, level = item.analysis.level % 2, item.analysis.level & 0xFF
-        starts = sorted(set(logs))
-        # (run, start, end, level) of each cluster, made once for all its glyphs
-        spans = {
-            start: (index, offset0 + start, offset0 + end, level)
-            for start, end in zip(starts, [*starts[1:], length], strict=True)
-        }
+        rtl = item.analysis.level % 2
+        spans = _cluster_spans(item, index, logs)
         empty, unknown = pango.PANGO_GLYPH_EMPTY, pango.PANGO_GLYPH_UNKNOWN_FLAG
         font, font_size, size, pen = self.font, self.font_size, self.size, self.pen
         widths, to_unicode = font.widths, font.to_unicode
