@@ -189,6 +189,66 @@ def test_a_kept_child_answers_call_after_call_and_is_replaced_after_an_error() -
         assert after not in (first, None)
 
 
+def _hang() -> None:
+    time.sleep(3600)
+
+
+def test_a_task_too_big_for_the_pipe_meets_the_time_limit_when_nothing_reads_it() -> None:
+    """A PDF to check is larger than a pipe holds: a child hung before reading it (here while
+    warming up) is stopped at the time limit; sending it never blocks the build."""
+    import threading
+
+    raised: list[BaseException] = []
+
+    def call() -> None:
+        with Isolated(len, what="reading", timeout=1, warm_up=_hang) as isolated:
+            try:
+                isolated(b"x" * 4_000_000, Path("big.md"))
+            except BriefError as exc:
+                raised.append(exc)
+
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+    caller.join(120)  # a liveness bound, not a speed one: a blocked send never returns
+    assert not caller.is_alive(), "the send blocked the caller"
+    assert len(raised) == 1 and "took longer than 1 s" in str(raised[0]), raised
+
+
+def _sigterm_self(name: str) -> int:
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGTERM)  # as systemd does to every process of the service
+    time.sleep(0.2)
+    return os.getpid()
+
+
+def test_a_child_outlives_a_sigterm_sent_to_the_process_group() -> None:
+    """Its parent ends it: ``schedule`` stopped by a SIGTERM to the whole group finishes the
+    run under way, so the children must not die of that signal halfway through a brief."""
+    outcomes = list(run_isolated(_sigterm_self, ["a", "b"], path_of=Path, what="t", timeout=30))
+    assert [o.error for o in outcomes] == [None, None]
+    assert outcomes[0].value == outcomes[1].value  # the same child, still alive
+
+
+def test_a_process_leaving_a_kept_child_open_still_exits() -> None:
+    """The children ignore SIGTERM; multiprocessing's exit hook would terminate them and wait
+    for ever. The barrier's own hook ends them first."""
+    import subprocess
+    import sys
+
+    script = (
+        "from pathlib import Path\n"
+        "from briefing.build.barrier import Isolated\n"
+        "kept = Isolated(len, what='t', timeout=30)\n"
+        "print(kept('abc', Path('a.md')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "3", done.stderr
+
+
 def test_stale_and_cache_paths_never_leave_the_output_folder(project: Path, caplog) -> None:
     write_brief(project, "a.md", brief("audiences: [full]\n"))
     config = load_config(project)

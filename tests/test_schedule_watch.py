@@ -178,6 +178,7 @@ class Running:
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,  # a process group of its own, as a service has
         )
         self.lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
@@ -200,6 +201,10 @@ class Running:
 
     def signal(self, signum: int) -> None:
         self.proc.send_signal(signum)
+
+    def signal_group(self, signum: int) -> None:
+        """To every process of the command, as systemd stops a service."""
+        os.killpg(self.proc.pid, signum)
 
     def rest(self, timeout: float = 30) -> str:
         """Wait for the exit; the rest of stdout."""
@@ -260,6 +265,25 @@ def test_scheduler_process_finishes_the_current_run_on_sigint(project: Path, pro
     assert "run 1 finished: ok" in rest and "scheduler stopped (signal)" in rest
     assert "run 2" not in rest
     assert len(list((project / "out").glob("a/*.pdf"))) == 3
+
+
+def test_scheduler_finishes_the_current_run_when_its_whole_group_gets_sigterm(project: Path, procs):
+    """systemd stops a service by signalling every process in it: the render workers and the
+    children that load briefs and check PDFs carry on until the scheduler has finished (a
+    child hit while at work: test_barrier.py, which signals it at a known point)."""
+    write_brief(project, "a.md", brief_text(1))
+    write_brief(project, "b.md", brief_text(2))
+    proc = procs(
+        "schedule", "--root", str(project), "--out", str(project / "out"), "--cron", "* * * * * *"
+    )
+    proc.until("run 1: built")  # the children are forked and at work
+    proc.signal_group(signal.SIGTERM)
+    rest = proc.rest(timeout=60)
+    err = proc.stderr()
+    assert proc.returncode == 0, err
+    assert "run 1: 6 built, 0 skipped, 0 removed, 0 failed" in rest, rest + err
+    assert "could not be checked" not in err, err
+    assert "scheduler stopped (signal)" in rest
 
 
 # ------------------------------------------------------------------------- watch

@@ -18,37 +18,33 @@ copy, page by page — the parent's heap.
 A child serves task after task (up to :data:`TASKS_PER_CHILD`) while they succeed (a fork and
 its first touches of the inherited heap cost 35–45 ms of CPU per task); any failure ends it,
 so no task runs in a process a failed one has been through. The time limit is per task.
+What the child does — its signals, memory cap, frozen heap and loop — is
+:mod:`briefing.build.barrier_child`.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
-import gc
 import logging
 import multiprocessing as mp
 import os
-import resource
-import signal
-import sys
+import threading
 import time
-import traceback
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from briefing.build.lifeline import die_with_parent
+from briefing.build.barrier_child import child_main
 from briefing.errors import BriefError
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 log = logging.getLogger(__name__)
-
-#: Python frames a child may use; libraries that recurse per nesting level (PyYAML,
-#: Python-Markdown) hit this long before the C stack, and the error names the brief.
-RECURSION_LIMIT = 4000
 
 
 @dataclass
@@ -73,18 +69,7 @@ class _Child:
     index: int = -1  # the task's place in its batch
     started: float = 0.0
     served: int = 0
-
-
-class _Collect(logging.Handler):
-    """Keeps the child's log records, to be re-logged by the parent."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[tuple[str, int, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        with contextlib.suppress(Exception):
-            self.records.append((record.name, record.levelno, record.getMessage()))
+    sender: threading.Thread | None = None  # sending a whole task
 
 
 class _Children:
@@ -111,28 +96,40 @@ class _Children:
         self.ctx = mp.get_context("fork")
         self.idle: list[_Child] = []
         self.busy: list[_Child] = []
+        _LIVE.add(self)
 
     def give(self, task: Any, index: int = -1) -> None:
-        """Hand ``task`` (``known[index]``, or sent whole) to an idle child, or to a new one."""
-        message = index if index >= 0 else ("task", task, self.path_of(task))
-        while self.idle:  # a kept child may have died meanwhile (OOM killer, its thread gone)
-            child = self.idle.pop()
-            try:
-                child.conn.send(message)
-                break
-            except OSError:
-                _end(child)
-        else:
-            child = self._fork()
-            child.conn.send(message)
+        """Hand ``task`` (``known[index]``, or sent whole) to an idle child, or to a new one.
+
+        A whole task (a PDF to check) may not fit in the pipe: it is sent from a thread, so
+        that a child that never reads it (hung while warming up) is caught by the time limit
+        instead of blocking this process in ``send``."""
+        child = self._idle_alive() or self._fork()
         child.task, child.index, child.started = task, index, time.monotonic()
         self.busy.append(child)
+        if index >= 0:
+            child.conn.send(index)
+            return
+        child.sender = threading.Thread(
+            target=_send, args=(child.conn, ("task", task, self.path_of(task))), daemon=True
+        )
+        child.sender.start()
+
+    def _idle_alive(self) -> _Child | None:
+        """An idle child still alive: a kept one may have died meanwhile (OOM killer, the
+        thread that forked it gone)."""
+        while self.idle:
+            child = self.idle.pop()
+            if child.process.is_alive():
+                return child
+            _end(child)
+        return None
 
     def _fork(self) -> _Child:
         parent, child_end = self.ctx.Pipe(duplex=True)
         others = [c.conn for c in (*self.idle, *self.busy)]
         process = self.ctx.Process(
-            target=_child_main,
+            target=child_main,
             daemon=True,
             args=(self.func, self.known, self.path_of, child_end, [parent, *others]),
             kwargs={
@@ -181,8 +178,27 @@ class _Children:
         self.busy.clear()
 
 
+#: Children not closed yet. The children ignore SIGTERM, so multiprocessing's own exit hook
+#: (terminate, then wait) would wait for ever on a kept one: this hook, registered after it
+#: and so run before it, ends them first.
+_LIVE: weakref.WeakSet[_Children] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_live() -> None:
+    for children in list(_LIVE):
+        children.close()
+
+
+def _send(conn: Connection, message: object) -> None:
+    with contextlib.suppress(OSError, ValueError):  # the child died or was killed: its outcome
+        conn.send(message)  # says so
+
+
 def _end(child: _Child) -> None:
     """Tell a child to stop (a process forked since may hold its pipe open) and reap it."""
+    if child.sender is not None:  # it ends once the child has read, or is dead
+        child.sender.join()
     with contextlib.suppress(OSError, ValueError):
         child.conn.send(None)
     child.conn.close()
@@ -338,83 +354,3 @@ def _receive(child: _Child, path_of: Callable[[Any], Path], what: str) -> Outcom
     if status == "ok":
         return Outcome(child.task, value=payload)
     return Outcome(child.task, error=payload)
-
-
-def _child_main(
-    func: Callable[[Any], Any],
-    known: Sequence[Any],
-    path_of: Callable[[Any], Path],
-    conn: Connection,
-    parent_ends: list[Connection],
-    *,
-    memory_mb: int,
-    parent_pid: int,
-    warm_up: Callable[[], None] | None,
-) -> None:
-    for end in parent_ends:  # held here, they would keep the other children from seeing EOF
-        end.close()
-    die_with_parent(parent_pid)
-    # the parent's handlers (the scheduler's) are not this child's; Ctrl-C is the parent's
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if warm_up is not None:  # before the memory cap, as a render worker's imports are
-        with contextlib.suppress(Exception):  # a failure here shows in the task itself
-            warm_up()
-    # Frozen, what it inherited is never walked (and copied page by page) by the collector.
-    gc.freeze()
-    collect = _Collect()
-    root = logging.getLogger()
-    root.handlers = [collect]  # the parent prints; this process only records
-    sys.setrecursionlimit(RECURSION_LIMIT)
-    if memory_mb:
-        limit = memory_mb * 1024 * 1024
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            break  # the parent died or dropped this child
-        if message is None:
-            break  # the parent is done with this child
-        if isinstance(message, int):
-            task = known[message]
-            path = path_of(task)
-        else:
-            _, task, path = message
-        collect.records = []
-        result = _run(func, task, path)
-        try:
-            conn.send((*result, collect.records))
-        except Exception as exc:  # an unpicklable value: still this brief's error
-            error = BriefError(path, f"internal error: {exc!r}")
-            conn.send(("error", error, collect.records))
-            break
-        if result[0] != "ok":
-            break  # a failed task's process is not reused
-    conn.close()
-
-
-def _run(func: Callable[[Any], Any], task: Any, path: Path) -> tuple[str, Any]:
-    """``("ok", value)`` or ``("error", BriefError)``: whatever goes wrong is this task's."""
-    try:
-        return ("ok", func(task))
-    except BriefError as exc:
-        return ("error", exc)
-    except RecursionError:
-        return (
-            "error",
-            BriefError(
-                path,
-                "content is nested too deeply to read "
-                "(lists, quotes or brackets inside each other; "
-                "see limits.max_depth)",
-            ),
-        )
-    except MemoryError:
-        return ("error", BriefError(path, "ran out of memory (limits.worker_memory_mb)"))
-    except Exception as exc:  # a bug, but it must stay this brief's problem
-        from briefing import errors
-
-        detail = "\n" + traceback.format_exc() if errors.VERBOSE else " (--verbose: details)"
-        return ("error", BriefError(path, f"internal error: {exc!r}{detail}"))
