@@ -89,8 +89,9 @@ class _Children:
         known: Sequence[Any] = (),
         warm_up: Callable[[], None] | None = None,
         tasks_per_child: int = TASKS_PER_CHILD,
+        limit: str = "limits.parse_timeout",
     ) -> None:
-        self.func, self.path_of, self.what = func, path_of, what
+        self.func, self.path_of, self.what, self.limit = func, path_of, what, limit
         self.timeout, self.memory_mb, self.known = timeout, memory_mb, known
         self.warm_up, self.tasks_per_child = warm_up, tasks_per_child
         self.ctx = mp.get_context("fork")
@@ -155,7 +156,7 @@ class _Children:
         now, done = time.monotonic(), []
         for child in list(self.busy):
             outcome = _finished(
-                child, child.conn in ready, now, self.timeout, self.path_of, self.what
+                child, child.conn in ready, now, self.timeout, self.path_of, self.what, self.limit
             )
             if outcome is None:
                 continue
@@ -258,7 +259,9 @@ class Isolated(Generic[T, R]):
         memory_mb: int = 0,
         warm_up: Callable[[], None] | None = None,
         tasks_per_child: int = TASKS_PER_CHILD,
+        limit: str = "limits.parse_timeout",
     ) -> None:
+        """``limit`` names the setting that ``timeout`` comes from, for the overrun's message."""
         self._path: Path = Path()
         self._children = _Children(
             func,
@@ -268,6 +271,7 @@ class Isolated(Generic[T, R]):
             memory_mb,
             warm_up=warm_up,
             tasks_per_child=tasks_per_child,
+            limit=limit,
         )
 
     def start(self) -> None:
@@ -311,6 +315,7 @@ def _finished(
     timeout: float,
     path_of: Callable[[Any], Path],
     what: str,
+    limit: str,
 ) -> Outcome[Any, Any] | None:
     """A child's outcome when it has answered or overrun its time (it is killed); else None."""
     if ready:
@@ -322,7 +327,7 @@ def _finished(
         child.task,
         error=BriefError(
             path_of(child.task),
-            f"{what} took longer than {timeout:g} s (limits.parse_timeout); stopped",
+            f"{what} took longer than {timeout:g} s ({limit}); stopped",
         ),
     )
 

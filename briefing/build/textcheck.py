@@ -77,6 +77,7 @@ class Checker:
                 memory_mb=limits.worker_memory_mb,
                 warm_up=_load(reader),
                 tasks_per_child=CHECKS_PER_CHILD,
+                limit="limits.render_timeout",
             )
             for reader in default_readers()
         }
