@@ -15,9 +15,13 @@ environments, so a task costs a fork (milliseconds) instead of a Python start-up
 The child freezes what it inherits (``gc.freeze``), so that its collections never walk — and so
 copy, page by page — the parent's heap.
 
-A child serves task after task (up to :data:`TASKS_PER_CHILD`) while they succeed (a fork and
-its first touches of the inherited heap cost 35–45 ms of CPU per task); any failure ends it,
-so no task runs in a process a failed one has been through. The time limit is per task.
+A child serves task after task (up to :data:`TASKS_PER_CHILD`) while they succeed: a fork and
+the child's first touches of what it inherited (copy-on-write faults, the readers' first use)
+cost 35–45 ms of CPU per task, a fifth of what a warm batch spent beside its renders. A task
+that fails in any way — a brief's error, a crash, a timeout — ends its child, so no later task
+runs in a process a failed one has been through; the next task gets a fresh fork. The time
+limit is per task, from when it is handed over; the memory cap is the child's.
+
 What the child does — its signals, memory cap, frozen heap and loop — is
 :mod:`briefing.build.barrier_child`.
 """
@@ -155,9 +159,7 @@ class _Children:
         ready = wait([c.conn for c in self.busy], timeout=max(0.0, deadline - time.monotonic()))
         now, done = time.monotonic(), []
         for child in list(self.busy):
-            outcome = _finished(
-                child, child.conn in ready, now, self.timeout, self.path_of, self.what, self.limit
-            )
+            outcome = self._outcome(child, child.conn in ready, now)
             if outcome is None:
                 continue
             outcome.seconds = now - child.started
@@ -169,6 +171,21 @@ class _Children:
                 _end(child)
             done.append((child, outcome))
         return done
+
+    def _outcome(self, child: _Child, ready: bool, now: float) -> Outcome[Any, Any] | None:
+        """A child's outcome when it has answered or overrun its time (it is killed)."""
+        if ready:
+            return _receive(child, self.path_of, self.what)
+        if now - child.started < self.timeout:
+            return None
+        child.process.kill()
+        return Outcome(
+            child.task,
+            error=BriefError(
+                self.path_of(child.task),
+                f"{self.what} took longer than {self.timeout:g} s ({self.limit}); stopped",
+            ),
+        )
 
     def close(self) -> None:
         for child in self.busy:
@@ -306,30 +323,6 @@ class Isolated(Generic[T, R]):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _finished(
-    child: _Child,
-    ready: bool,
-    now: float,
-    timeout: float,
-    path_of: Callable[[Any], Path],
-    what: str,
-    limit: str,
-) -> Outcome[Any, Any] | None:
-    """A child's outcome when it has answered or overrun its time (it is killed); else None."""
-    if ready:
-        return _receive(child, path_of, what)
-    if now - child.started < timeout:
-        return None
-    child.process.kill()
-    return Outcome(
-        child.task,
-        error=BriefError(
-            path_of(child.task),
-            f"{what} took longer than {timeout:g} s ({limit}); stopped",
-        ),
-    )
 
 
 def call_isolated(
