@@ -153,3 +153,58 @@ def test_yaml_merge_keys_are_front_matter_like_any_other(tmp_path) -> None:
     meta, lines, _body, _ = split_front_matter(tmp_path / "b.md", text)
     assert meta["x"] == {"title": "B"}
     assert lines[("x", "title")] == 5 and lines[("defaults", "title")] == 2
+
+
+_TRICKY_YAML = [
+    "title: 'a: b'\ndate: 2025-02-30\nn: 0o17\nflag: yes\nempty:\nnull_value: ~\n",
+    "defaults: &d {title: A, list: [1, 2]}\nx:\n  <<: *d\n  title: B\ny: *d\n",
+    "text: |\n  سطر أول\n  second line: with colon\nfolded: >\n  a\n  b\n",
+    'list:\n- {a: 1}\n- - nested\n  - deeper\n- "quoted \\u0627"\n= : value key\n',
+]
+
+
+@pytest.mark.parametrize("text", _TRICKY_YAML)
+def test_libyaml_reads_front_matter_as_the_python_parser_does(tmp_path, text) -> None:
+    """The front matter is parsed with libyaml when PyYAML has it (the Python parser was a
+    third of a brief's load); values, key lines and the tree must be the reference parser's."""
+    import yaml
+
+    from briefing.content import source
+
+    assert source._LOADERS[0] is not source._LOADERS[1], "PyYAML without libyaml"
+
+    def tree(node):
+        line = node.start_mark.line
+        if isinstance(node, yaml.MappingNode):
+            return ("map", node.tag, line, [(tree(k), tree(v)) for k, v in node.value])
+        if isinstance(node, yaml.SequenceNode):
+            return ("seq", node.tag, line, [tree(item) for item in node.value])
+        return ("scalar", node.tag, node.value, line)
+
+    path = tmp_path / "b.md"
+    got = [source.load_yaml(path, text, loaders=(kind, kind)) for kind in source._LOADERS]
+    assert got[0][1] == got[1][1]
+    assert tree(got[0][0]) == tree(got[1][0])
+
+
+def test_sample_briefs_read_the_same_with_libyaml_and_python(tmp_path) -> None:
+    from briefing.content import source
+
+    samples = sorted((Path(__file__).parents[1] / "content").rglob("*.md"))
+    assert samples
+    for path in samples:
+        yaml_text = path.read_text(encoding="utf-8").split("\n---\n")[0].removeprefix("---\n")
+        fast, reference = (
+            source.load_yaml(path, yaml_text, loaders=(k, k)) for k in source._LOADERS
+        )
+        assert fast[1] == reference[1], path
+
+
+def test_a_yaml_error_is_told_in_the_python_parser_words(project) -> None:
+    """libyaml says 'found a tab character that violates indentation'; the message an editor
+    reads is made from the Python parser's words, as before there was a fast path."""
+    write_brief(project, "b.md", "---\ntitle: x\n\tsummary: y\n---\nbody\n")
+    _briefs, errors = gather(load_config(project))
+    assert len(errors) == 1
+    assert errors[0].line == 3
+    assert "a tab character: YAML indentation must use spaces" in errors[0].message

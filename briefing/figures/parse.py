@@ -52,13 +52,11 @@ def parse_figures(
 
 def parse_figure_block(text: str, path: Path, line: int) -> Figure:
     """Validate the YAML inside a ```figure fence; ``line`` is the file line of the fence."""
-    from briefing.content.source import check_yaml_shape
+    from briefing.content.source import SAFE_LOADERS, load_yaml
 
     try:
         # an alias bomb is refused before anything expands it
-        check_yaml_shape(path, text, line + 1, "figure block")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
+        node, raw = load_yaml(path, text, line + 1, "figure block", SAFE_LOADERS)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
