@@ -197,6 +197,8 @@ def _extend(container: ET.Element, units: list[Unit]) -> None:
 
 def isolate(parent: ET.Element, own: str) -> None:
     """Wrap each foreign phrase among ``parent``'s inline content in one span."""
+    if not _has_foreign(parent, own):
+        return  # most paragraphs: what follows would take them apart and put them back as is
     units = _units(parent)
     kinds = [_kind(u, own) for u in units]
     found = set(kinds)
@@ -223,6 +225,15 @@ def isolate(parent: ET.Element, own: str) -> None:
             and len(_letters("".join(child.itertext()))) == 2
         ):
             isolate(child, own)
+
+
+def _has_foreign(parent: ET.Element, own: str) -> bool:
+    """Whether ``parent`` may hold a foreign phrase: a letter of the other script, or (in an
+    Arabic paragraph) code, which counts as Latin (:func:`_kind`)."""
+    foreign = "L" if own == "R" else "R"
+    if own == "R" and any(e.tag in _SKIP for e in parent.iter() if e is not parent):
+        return True
+    return foreign in _letters("".join(parent.itertext()))
 
 
 def tie_last_word(block: ET.Element) -> None:
