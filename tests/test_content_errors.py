@@ -208,3 +208,28 @@ def test_a_yaml_error_is_told_in_the_python_parser_words(project) -> None:
     assert len(errors) == 1
     assert errors[0].line == 3
     assert "a tab character: YAML indentation must use spaces" in errors[0].message
+
+
+def test_each_field_s_warning_names_its_own_line(project, caplog) -> None:
+    """Fields share a Markdown converter (reset between them): each warning still names the
+    line of the field it is about, in every brief."""
+    for name in ("a.md", "b.md"):
+        write_brief(
+            project,
+            name,
+            "---\ntitle: x\ndate: 2025-01-01\nsummary: ملخص <iframe></iframe>\n"
+            "key_points:\n  - نقطة أولى\n  - نقطة <script>x</script> ثانية\n---\n\n## قسم\n\nنص.\n",
+        )
+    with caplog.at_level("WARNING"):
+        briefs, errors = gather(load_config(project))
+        assert not errors and len(briefs) == 2
+        from briefing.render import render_html
+
+        for brief in briefs:
+            render_html(brief, load_config(project), "full")
+    removed = {r.getMessage() for r in caplog.records if "raw HTML" in r.getMessage()}
+    assert removed == {
+        f"{project / 'content' / name}:{line}: raw HTML {tag} removed (not allowed in content)"
+        for name in ("a.md", "b.md")
+        for line, tag in ((4, "<iframe>"), (7, "<script>"))
+    }, removed

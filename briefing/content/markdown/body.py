@@ -144,12 +144,34 @@ def _md(path: Path, line: int, parts: BodyParts | None, lang: str) -> Markdown:
     return md
 
 
+#: One Markdown per page language for fields (a key point, a source, a footnote), reset between
+#: them, as Python-Markdown allows: building one (its parsers and the extensions' processors)
+#: was a sixth of a brief's load and HTML, for some forty fields a brief. Taken out while it
+#: converts, so a conversion inside another one (a footnote inside the body) has its own.
+_FIELDS: dict[str, Markdown] = {}
+
+
 def to_html(
     text: str, path: Path, line: int, parts: BodyParts | None = None, lang: str = "ar"
 ) -> str:
     """Block-level Markdown from content → sanitised HTML (``lang``: the page it is printed on;
     ``parts``: a brief's body, see :func:`parse_body`)."""
-    return _md(path, line, parts, lang).convert(text)
+    if parts is not None:
+        return _md(path, line, parts, lang).convert(text)
+    md = _FIELDS.pop(lang, None)
+    if md is None:
+        md = _md(path, line, None, lang)
+    else:
+        md.reset()
+        for processor in (
+            md.preprocessors["briefing_bounds"],
+            md.postprocessors["briefing_sanitize"],
+        ):
+            processor.path, processor.line = path, line
+    try:
+        return md.convert(text)
+    finally:
+        _FIELDS[lang] = md
 
 
 def to_inline_html(text: str, path: Path, line: int, lang: str = "ar") -> str:
