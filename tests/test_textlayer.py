@@ -335,7 +335,7 @@ def test_check_tolerates_page_furniture_inside_a_phrase():
     """A sentence running over a page break has the page's footer and notes inside it."""
     blocks = [("", "وتجدر الإشارة إلى أن الشراكة تتسع.")]
     text = "وتجدر الإشارة\nصفحة ٢ من ٨ مركز الدراسات\n١. حاشية.\nإلى أن الشراكة تتسع."
-    expected = check._Expected.of(blocks)
+    expected = check.Expected.of(blocks)
     assert check._score("test", expected, text).missing == ()
     assert check._score("test", expected, "وتجدر الإشارة قبل أن").missing
 

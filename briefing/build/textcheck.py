@@ -25,9 +25,8 @@ from briefing.config import Config
 from briefing.errors import BriefError
 
 if TYPE_CHECKING:
-    from briefing.pdf.textlayer.check import Fidelity
+    from briefing.pdf.textlayer.check import Expected, Fidelity
 
-Blocks = tuple[tuple[str, str], ...]
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ def _load(reader: str) -> Callable[[], None]:
     return load
 
 
-def _score(task: tuple[bytes, Blocks, str]) -> Fidelity:
+def _score(task: tuple[bytes, Expected, str]) -> Fidelity:
     from briefing.pdf.textlayer.check import score
 
     return score(*task)
@@ -69,7 +68,7 @@ class Checker:
         from briefing.pdf.textlayer.check import default_readers
 
         limits = config.limits
-        self.readers: dict[str, Isolated[tuple[bytes, Blocks, str], Fidelity]] = {
+        self.readers: dict[str, Isolated[tuple[bytes, Expected, str], Fidelity]] = {
             reader: Isolated(
                 _score,
                 what=f"checking the text layer of this edition ({reader})",
@@ -96,11 +95,13 @@ class Checker:
         fields); a check that fails is a warning, and the PDF is published all the same."""
         if result.pdf is None or not expected:
             return
-        blocks = tuple(expected)
+        from briefing.pdf.textlayer.check import Expected, combine
+
+        want = Expected.of(list(expected))  # here once, not in each reader's child
         found, failed, sent = [], [], []
         for reader, isolated in self.readers.items():
             try:
-                isolated.send((result.pdf, blocks, reader), source)
+                isolated.send((result.pdf, want, reader), source)
                 sent.append(isolated)
             except OSError as exc:  # no child could take it: this check fails, not the build
                 failed.append(f"{reader}: {exc}")
@@ -118,8 +119,6 @@ class Checker:
                 failed[0],
             )
             return
-        from briefing.pdf.textlayer.check import combine
-
         verdict = combine(found)
         result.fidelity = verdict.words
         result.fidelity_missing = tuple(

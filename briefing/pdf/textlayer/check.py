@@ -216,7 +216,7 @@ def _occurs(words: tuple[str, ...], got: list[str], positions: dict[str, list[in
 
 
 @dataclass(frozen=True)
-class _Expected:
+class Expected:
     """What every reader's text is compared with, worked out once per PDF."""
 
     want: Counter[str]
@@ -224,12 +224,12 @@ class _Expected:
     phrases: list[tuple[str, tuple[str, ...]]]
 
     @classmethod
-    def of(cls, blocks: Sequence[tuple[str, str]]) -> _Expected:
+    def of(cls, blocks: Sequence[tuple[str, str]]) -> Expected:
         want = Counter(w for _, block in blocks for w in words(block))
         return cls(want, sum(want.values()), phrases(blocks))
 
 
-def _score(reader: str, expected: _Expected, text: str) -> Fidelity:
+def _score(reader: str, expected: Expected, text: str) -> Fidelity:
     want, total, wanted = expected.want, expected.total, expected.phrases
     got_words = words(text)
     got = Counter(got_words)
@@ -271,7 +271,7 @@ def measure(
     ``expected`` is plain text, or (section, text) blocks in reading order as made by
     :func:`briefing.render.visible_blocks`.
     """
-    want = _Expected.of([("", expected)] if isinstance(expected, str) else list(expected))
+    want = Expected.of([("", expected)] if isinstance(expected, str) else list(expected))
     return [_score(name, want, extract_text(pdf, name)) for name in (readers or default_readers())]
 
 
@@ -283,9 +283,11 @@ class Verdict:
     missing: list[tuple[str, str]]  # (section, phrase) no reader gives back, in source order
 
 
-def score(pdf: bytes, expected: Sequence[tuple[str, str]], reader: str) -> Fidelity:
-    """What one reader gives back of ``expected`` ((section, text) blocks) from ``pdf``."""
-    return _score(reader, _Expected.of(list(expected)), extract_text(pdf, reader))
+def score(pdf: bytes, expected: Sequence[tuple[str, str]] | Expected, reader: str) -> Fidelity:
+    """What one reader gives back of ``expected`` ((section, text) blocks, or their
+    :class:`Expected`, worked out once for every reader) from ``pdf``."""
+    want = expected if isinstance(expected, Expected) else Expected.of(list(expected))
+    return _score(reader, want, extract_text(pdf, reader))
 
 
 def combine(results: Sequence[Fidelity]) -> Verdict:
@@ -300,7 +302,7 @@ def verdict(
     with one reader after another only while some word or phrase is still missing from every
     reader so far: what the first reader finds, no later reader can take away, so the answer
     is the same and a PDF the first reader reads whole is read once."""
-    want = _Expected.of(list(expected))
+    want = Expected.of(list(expected))
     results: list[Fidelity] = []
     for name in readers or default_readers():
         results.append(_score(name, want, extract_text(pdf, name)))
