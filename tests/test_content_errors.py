@@ -169,9 +169,9 @@ def test_libyaml_reads_front_matter_as_the_python_parser_does(tmp_path, text) ->
     third of a brief's load); values, key lines and the tree must be the reference parser's."""
     import yaml
 
-    from briefing.content import source
+    from briefing.content import yamlparse
 
-    assert source._LOADERS[0] is not source._LOADERS[1], "PyYAML without libyaml"
+    assert yamlparse._LOADERS[0] is not yamlparse._LOADERS[1], "PyYAML without libyaml"
 
     def tree(node):
         line = node.start_mark.line
@@ -179,23 +179,23 @@ def test_libyaml_reads_front_matter_as_the_python_parser_does(tmp_path, text) ->
             return ("map", node.tag, line, [(tree(k), tree(v)) for k, v in node.value])
         if isinstance(node, yaml.SequenceNode):
             return ("seq", node.tag, line, [tree(item) for item in node.value])
-        return ("scalar", node.tag, node.value, line)
+        return ("scalar", node.tag, node.value, node.style or None, line)
 
     path = tmp_path / "b.md"
-    got = [source.load_yaml(path, text, loaders=(kind, kind)) for kind in source._LOADERS]
+    got = [yamlparse.load_yaml(path, text, loaders=(kind, kind)) for kind in yamlparse._LOADERS]
     assert got[0][1] == got[1][1]
     assert tree(got[0][0]) == tree(got[1][0])
 
 
 def test_sample_briefs_read_the_same_with_libyaml_and_python(tmp_path) -> None:
-    from briefing.content import source
+    from briefing.content import yamlparse
 
     samples = sorted((Path(__file__).parents[1] / "content").rglob("*.md"))
     assert samples
     for path in samples:
         yaml_text = path.read_text(encoding="utf-8").split("\n---\n")[0].removeprefix("---\n")
         fast, reference = (
-            source.load_yaml(path, yaml_text, loaders=(k, k)) for k in source._LOADERS
+            yamlparse.load_yaml(path, yaml_text, loaders=(k, k)) for k in yamlparse._LOADERS
         )
         assert fast[1] == reference[1], path
 

@@ -9,20 +9,20 @@ Which files are briefs, and the name each one's outputs take, is :mod:`briefing.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import yaml
 
 from briefing.config import Limits
 from briefing.content import bounds
 from briefing.content.discovery import escape, slug_of, slug_problem
+from briefing.content.yamlparse import load_yaml
 from briefing.errors import BriefError
 
 log = logging.getLogger(__name__)
@@ -162,77 +162,6 @@ def split_front_matter(
     return meta, key_lines, body, end + 2
 
 
-def load_yaml(
-    path: Path,
-    text: str,
-    offset: int = 2,
-    what: str = "front matter",
-    loaders: tuple[type[Any], type[Any]] | None = None,
-) -> tuple[yaml.Node | None, Any]:
-    """:func:`check_yaml_shape`, then the node tree (for the keys' lines) and the values made
-    from it; raises :class:`yaml.YAMLError` for YAML that is not well formed.
-
-    ``loaders``: (fast, reference), default the front matter's (dates left as strings). The
-    fast one is PyYAML's binding of libyaml, when it is built: the Python parser it replaces
-    was 0.01 s of every brief's load, a third of it. An error is the reference (Python)
-    parser's, whose vocabulary :func:`plain_yaml_error` translates; where the two parsers
-    disagree, the reference parser's outcome stands, as it did before there was a fast one.
-    """
-    fast, reference = loaders or _LOADERS
-    if fast is not reference:
-        try:
-            check_yaml_shape(path, text, offset, what, fast)
-            return _compose_and_load(text, fast)
-        except yaml.YAMLError:
-            pass  # the reference parser says what is wrong, in words the messages know
-    check_yaml_shape(path, text, offset, what, reference)
-    return _compose_and_load(text, reference)
-
-
-def _compose_and_load(yaml_text: str, loader_class: type[Any]) -> tuple[yaml.Node | None, Any]:
-    """The node tree and the values made from it: what ``yaml.compose`` and ``yaml.load`` give,
-    from one parse instead of two (``yaml.load`` is exactly this)."""
-    loader = loader_class(yaml_text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, None
-        # merge keys (``<<``) and value keys (``=``) are flattened into the tree they are made
-        # from; the checks and the keys' lines read the tree as written
-        source = copy.deepcopy(node) if "<<" in yaml_text or "=" in yaml_text else node
-        return node, loader.construct_document(source)
-    finally:
-        loader.dispose()
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as strings.
-
-    PyYAML's own timestamp parsing raises a bare ValueError for ``2025-02-30`` with no line
-    number; the model validates dates instead, with the key's line.
-    """
-
-
-class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """:class:`_Loader` on libyaml (PyYAML's C binding), where PyYAML was built with it."""
-
-
-_Loader.yaml_implicit_resolvers = _FastLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-#: (fast, reference) loaders of the front matter: see :func:`load_yaml`.
-_LOADERS: tuple[type[Any], type[Any]] = (
-    _FastLoader if hasattr(yaml, "CSafeLoader") else _Loader,
-    _Loader,
-)
-#: The same for YAML whose dates are dates (figure blocks).
-SAFE_LOADERS: tuple[type[Any], type[Any]] = (
-    getattr(yaml, "CSafeLoader", yaml.SafeLoader),
-    yaml.SafeLoader,
-)
-
-
 def _walk(node: yaml.Node, loc: KeyPath) -> Iterator[tuple[KeyPath, int]]:
     """Yield the 0-based YAML line of every key and list item, with its path."""
     if isinstance(node, yaml.MappingNode):
@@ -244,94 +173,6 @@ def _walk(node: yaml.Node, loc: KeyPath) -> Iterator[tuple[KeyPath, int]]:
         for index, item in enumerate(node.value):
             yield (*loc, index), item.start_mark.line
             yield from _walk(item, (*loc, index))
-
-
-def check_yaml_shape(
-    path: Path,
-    yaml_text: str,
-    offset: int = 2,
-    what: str = "front matter",
-    loader: type[Any] = _Loader,
-) -> None:
-    """Refuse front matter too big or too deep *before* it is composed or expanded.
-
-    PyYAML's parser is an iterative state machine (its composer recurses per level, and every
-    consumer of the result walks aliases expanded), so one pass over its events counts the
-    values after alias expansion — an anchor's expanded size is remembered when it closes — and
-    the nesting depth, in time linear in the text.
-    """
-    shape = _Shape(path, offset, what)
-    for event in yaml.parse(yaml_text, Loader=loader):
-        shape.see(event)
-
-
-class _Shape:
-    """The running counts behind :func:`check_yaml_shape`, one YAML event at a time."""
-
-    def __init__(self, path: Path, offset: int, what: str) -> None:
-        self.path, self.offset, self.what = path, offset, what
-        self.limits = bounds.current()
-        self.sizes: dict[str, int] = {}  # anchor → number of values it expands to
-        self.open: list[tuple[str | None, int, int]] = []  # anchor, count at start, items so far
-        self.count = 0
-
-    def fail(self, message: str, line: int) -> NoReturn:
-        raise BriefError(self.path, message, line)
-
-    def see(self, event: yaml.Event) -> None:
-        mark = event.start_mark
-        line = (mark.line if mark else 0) + self.offset  # file line (of the YAML's line 0)
-        if isinstance(event, yaml.AliasEvent):
-            if event.anchor not in self.sizes:
-                return  # undefined (or recursive) alias: the composer reports it
-            self.count += self.sizes[event.anchor]
-            self._item(line)
-        elif isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
-            self.count += 1
-            self._item(line)
-            if isinstance(event, yaml.ScalarEvent) and event.anchor:
-                self.sizes[event.anchor] = 1
-        limits = self.limits
-        if self.count > limits.max_front_matter_nodes:
-            self.fail(
-                f"{self.what} has more than {limits.max_front_matter_nodes:,} values once its "
-                "aliases (*name) are expanded (limits.max_front_matter_nodes)",
-                line,
-            )
-        if isinstance(event, yaml.CollectionStartEvent):
-            self.open.append((event.anchor, self.count - 1, 0))
-            if len(self.open) > limits.max_depth:
-                self.fail(
-                    f"{self.what} is nested more than {limits.max_depth} levels deep "
-                    "(limits.max_depth)",
-                    line,
-                )
-        elif isinstance(event, yaml.CollectionEndEvent):
-            self._close(event, line)
-
-    def _item(self, line: int) -> None:
-        """One more value in the innermost open list or mapping."""
-        if not self.open:
-            return
-        anchor, start, items = self.open[-1]
-        self.open[-1] = (anchor, start, items + 1)
-        if items + 1 > 2 * self.limits.max_list_items:  # a mapping counts keys and values
-            self.fail(
-                f"more than {self.limits.max_list_items:,} items in one "
-                "list or mapping (limits.max_list_items)",
-                line,
-            )
-
-    def _close(self, event: yaml.CollectionEndEvent, line: int) -> None:
-        anchor, start, items = self.open.pop()
-        if isinstance(event, yaml.SequenceEndEvent) and items > self.limits.max_list_items:
-            self.fail(
-                f"a list has {items:,} items; the limit is "
-                f"{self.limits.max_list_items:,} (limits.max_list_items)",
-                line,
-            )
-        if anchor:
-            self.sizes[anchor] = self.count - start
 
 
 def plain_yaml_error(problem: str, lines: list[str], index: int) -> str:
@@ -419,7 +260,7 @@ def _warn_swallowed(path: Path, node: yaml.Node, lines: list[str]) -> None:
             for item in current.value:
                 if (
                     isinstance(item, yaml.ScalarNode)
-                    and item.style is None
+                    and not item.style  # None (Python parser) or "" (libyaml): plain
                     and item.end_mark.line > item.start_mark.line
                 ):
                     for index in range(item.start_mark.line + 1, item.end_mark.line + 1):

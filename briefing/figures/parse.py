@@ -52,7 +52,7 @@ def parse_figures(
 
 def parse_figure_block(text: str, path: Path, line: int) -> Figure:
     """Validate the YAML inside a ```figure fence; ``line`` is the file line of the fence."""
-    from briefing.content.source import SAFE_LOADERS, load_yaml
+    from briefing.content.yamlparse import SAFE_LOADERS, load_yaml
 
     try:
         # an alias bomb is refused before anything expands it
