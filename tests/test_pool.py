@@ -131,3 +131,62 @@ def test_a_reader_that_crashes_costs_only_that_pdfs_check(project: Path, caplog,
     warned = [r.getMessage() for r in caplog.records if "could not be checked" in r.getMessage()]
     assert len(warned) == 1 and "a.md" in warned[0] and "(mupdf)" in warned[0], warned
     textcheck.close_kept()  # (the children forked under the patch)
+
+
+def test_the_first_brief_is_rendering_while_the_next_ones_are_read(project: Path, caplog):
+    """A build hands a brief's editions to the workers as soon as that brief is read (and its
+    HTML written), not after every brief: the workers no longer wait for the whole batch to
+    load. (One barrier child, so the order is certain: b is not read yet when a's job goes.)"""
+    import logging
+
+    (project / "briefing.toml").write_text("[build]\njobs = 1\n", encoding="utf-8")
+    write_brief(project, "a.md", MINIMAL)
+    later = MINIMAL + "\nفقرة <iframe></iframe>\n"  # the body is converted as b is read
+    write_brief(project, "b.md", later)
+    read_when_handed: dict[str, bool] = {}
+
+    def runner(jobs):
+        for job in jobs:
+            read_when_handed[job.name] = "raw HTML <iframe> removed" in caplog.text
+            yield JobResult(job.name, error="not rendered in this test", error_path=job.source)
+
+    with caplog.at_level(logging.WARNING):
+        report = build(load_config(project), audiences=["full"], runner=runner)
+    assert read_when_handed == {"a/full": False, "b/full": True}
+    assert {r.name: r.status for r in report.results} == {"a/full": "failed", "b/full": "failed"}
+
+
+def test_a_brief_that_fails_to_read_does_not_hold_back_the_others(project: Path):
+    """Read one after another as the workers take their editions: a brief with an error in
+    the middle of the batch is reported, the briefs around it are built."""
+    write_brief(project, "a.md", MINIMAL)
+    write_brief(project, "b.md", "---\ntitle: [unclosed\n---\n")
+    write_brief(project, "c.md", MINIMAL)
+    report = build(load_config(project), audiences=["full"], runner=run_here)
+    assert {r.name: r.status for r in report.results} == {"a/full": "built", "c/full": "built"}
+    assert len(report.errors) == 1 and str(report.errors[0].path).endswith("b.md")
+
+
+def test_an_ambiguous_output_name_is_refused_before_anything_renders(project: Path):
+    """``{slug}-{audience}.pdf`` lets brief ``a`` in audience ``x-full`` and brief ``a-x`` in
+    ``full`` claim one file: every brief is read first, and the clash refused before any
+    render, as when all briefs were read before the first one rendered."""
+    import pytest
+
+    from briefing.errors import BriefError
+
+    (project / "briefing.toml").write_text(
+        "[paths]\noutput_name = '{slug}-{audience}.pdf'\n[audiences.x-full]\n", encoding="utf-8"
+    )
+    write_brief(project, "a.md", MINIMAL)
+    write_brief(project, "a-x.md", MINIMAL)
+    handed: list[str] = []
+
+    def runner(jobs):
+        for job in jobs:
+            handed.append(job.name)
+            yield JobResult(job.name, error="not rendered in this test", error_path=job.source)
+
+    with pytest.raises(BriefError, match="two outputs claim this path"):
+        build(load_config(project), runner=runner)
+    assert handed == []

@@ -6,14 +6,14 @@ path and line and does not stop the others.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
 from jinja2 import Environment
 
-from briefing.build.barrier import run_isolated
+from briefing.build.barrier import Outcome, run_isolated
 from briefing.build.editions import Edition, check_unique, find, plan
 from briefing.config import Config, default_jobs
 from briefing.content import bounds
@@ -102,26 +102,81 @@ class Page:
     expected: tuple[tuple[str, str], ...]  # (section, text) the text-layer check looks for
 
 
+def write_page(edition: Edition, config: Config, env: Environment) -> Page:
+    """One edition's HTML (Jinja, figures, Markdown fields), in this process: callers run it
+    behind the barrier (:func:`write_pages`, :func:`prepare_all`)."""
+    tracking = cast(TrackingEnvironment, env)
+    tracking.used = {}
+    with bounds.using(config.limits):
+        html = render_html(edition.brief, config, edition.audience, tracking)
+    return Page(
+        html,
+        tuple(sorted(tracking.used)),
+        tuple(visible_blocks(html)) if config.build.text_check else (),
+    )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A brief read behind the barrier, with the HTML of those of its editions to render."""
+
+    brief: Brief
+    pages: dict[str, Page | BriefError]  # audience → its page, or why it could not be written
+
+
+def prepare_all(
+    files: list[Path],
+    config: Config,
+    environments: dict[str, Environment],
+    *,
+    out_dir: Path,
+    stale: Callable[[Edition], bool],
+) -> Iterator[Outcome[Path, Prepared]]:
+    """Each brief read, planned and the HTML of its ``stale`` editions written, in one task of
+    the barrier per brief (so ``limits.parse_timeout`` is per brief, as documented), yielded in
+    order as each is ready: a build hands the first brief's editions to the workers while the
+    next briefs load, instead of after every brief and then a second round of children (the
+    workers waited ~0.1 s at the start of every batch). An edition whose HTML cannot be
+    written fails alone (its :class:`BriefError` in ``pages``); the brief's own errors fail
+    the task."""
+
+    def prepare(path: Path) -> Prepared:
+        brief = load_brief(path, config)
+        pages: dict[str, Page | BriefError] = {}
+        for edition in plan([brief], config, out_dir):
+            if stale(edition):
+                try:
+                    pages[edition.audience] = write_page(
+                        edition, config, environments[edition.audience]
+                    )
+                except BriefError as exc:
+                    pages[edition.audience] = exc
+        return Prepared(brief, pages)
+
+    for outcome in run_isolated(
+        prepare,
+        files,
+        path_of=lambda path: path,
+        what="reading this brief and writing its HTML",
+        timeout=config.limits.parse_timeout,
+        memory_mb=config.limits.worker_memory_mb,
+        processes=default_jobs(config),
+    ):
+        for audience, page in outcome.value.pages.items() if outcome.value else ():
+            if isinstance(page, Page):
+                _compile(environments[audience], page.templates)
+        yield outcome
+
+
 def write_pages(
     editions: list[Edition], config: Config, environments: dict[str, Environment]
 ) -> Iterator[tuple[Edition, Page | None, BriefError | None]]:
-    """The HTML of each edition (Jinja, figures, Markdown fields), each in a killable child
-    process under ``limits.parse_timeout``: ``(edition, page, None)`` or ``(edition, None,
-    error)``, in order. ``build`` and ``check`` share it, so check finds what build would."""
-
-    def page(edition: Edition) -> Page:
-        env = cast(TrackingEnvironment, environments[edition.audience])
-        env.used = {}
-        with bounds.using(config.limits):
-            html = render_html(edition.brief, config, edition.audience, env)
-        return Page(
-            html,
-            tuple(sorted(env.used)),
-            tuple(visible_blocks(html)) if config.build.text_check else (),
-        )
-
+    """The HTML of each edition, each in a killable child process under
+    ``limits.parse_timeout``: ``(edition, page, None)`` or ``(edition, None, error)``, in order
+    (``check`` and ``serve``; a build writes them with :func:`prepare_all`, through the same
+    :func:`write_page`, so check finds what build would)."""
     for outcome in run_isolated(
-        page,
+        lambda edition: write_page(edition, config, environments[edition.audience]),
         editions,
         path_of=lambda e: e.brief.source.path,
         what="writing the HTML of this edition",

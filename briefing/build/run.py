@@ -1,9 +1,9 @@
 """One build: :func:`build`, the public entry point, and :class:`_Run`, its steps in order.
 
 Under the output folder's lock: skip the briefs whose bytes and outputs are unchanged (not even
-parsed), load the rest behind the barrier, plan their editions, write the HTML of each stale
-one as a worker asks for a job, publish each result as it comes, then remove what is gone and
-write the cache and the manifest.
+parsed); read the rest behind the barrier one by one as the workers ask for jobs, each with the
+HTML of its stale editions, and plan it; publish each result as it comes, then remove what is
+gone and write the cache and the manifest.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from briefing import warm
 from briefing.build.cache import Cache, Keys, logos_shown
-from briefing.build.editions import Edition, find, make_job, plan
+from briefing.build.editions import Edition, check_unique, find, make_job, plan
 from briefing.build.job import RenderJob
 from briefing.build.paths import relative
 from briefing.build.publish import (
@@ -38,6 +38,8 @@ from briefing.errors import BriefError
 from briefing.render.loaders import make_loader
 
 if TYPE_CHECKING:
+    from briefing.build.barrier import Outcome
+    from briefing.build.load import Page, Prepared
     from briefing.content.brief import Brief
 
 
@@ -143,21 +145,20 @@ class _Run:
             # something to render, most likely: the workers warm up while the briefs load
             fonts = (str(config.fonts_dir), config.build.pdf_variant)
             runner.start(len(to_load) * len(self.wanted), warm=fonts)
-        briefs = self._load(to_load)
-        stale = self._plan(briefs)
-        if on_plan:
-            on_plan(len(stale))
-        self._render(stale, runner, remote=remote)
-        current = unchanged | {relative(b.source.path, config.root) for b in briefs}
+        if on_plan:  # at most this many; the exact number once every brief is read
+            on_plan(len(to_load) * len(self.wanted))
+        self.loaded: list[Brief] = []
+        self._render(self._jobs(self._prepare(to_load), remote=remote, on_plan=on_plan), runner)
+        current = unchanged | {relative(b.source.path, config.root) for b in self.loaded}
         remove_stale(self.cache, current, out_dir, config, self.emit, self.wanted)
         save_cache(self.cache)
         write_manifest(out_dir, self.cache)
         self._record(files)
 
-    def _render(self, stale: list[Edition], runner: Runner, *, remote: bool) -> None:
+    def _render(self, jobs: Iterator[RenderJob], runner: Runner) -> None:
         """Render, check and publish the stale editions, each as its result comes back."""
         self.checker = checker_for(self.config)
-        for job_result in runner(self._jobs(stale, remote=remote)):
+        for job_result in runner(jobs):
             sent = self.in_flight.pop(job_result.name)
             self.checker.check(job_result, sent.expected, sent.edition.brief.source.path)
             self.emit(
@@ -221,14 +222,15 @@ class _Run:
                 self.emit(result)
         return unchanged, to_load
 
-    def _load(self, to_load: list[Path]) -> list[Brief]:
-        """Load the briefs that may have changed, behind the barrier, with environments that
-        stay for the next build of this process (primed first when more than one child will
-        be forked). The parsing stack (YAML, Markdown, the content model, figures) is imported
-        here only: a no-op rebuild never loads it."""
+    def _prepare(self, to_load: list[Path]) -> Iterator[Prepared]:
+        """Read the briefs that may have changed and write the HTML of their stale editions,
+        behind the barrier, one brief after another (:func:`~briefing.build.load.prepare_all`),
+        with environments that stay for the next build of this process (primed first when more
+        than one child will be forked). The parsing stack (YAML, Markdown, the content model,
+        figures) is imported here only: a no-op rebuild never loads it."""
         if not to_load:
-            return []
-        from briefing.build.load import load_all
+            return
+        from briefing.build.load import prepare_all
         from briefing.build.prime import prime
         from briefing.render import kept_environment
 
@@ -236,56 +238,92 @@ class _Run:
         self.environments = {name: kept_environment(config, name) for name in config.audiences}
         if len(to_load) * len(self.wanted) > 1:
             prime(config, self.environments, self.wanted)
-        briefs, load_errors = load_all(to_load, config)
-        self.report.errors += load_errors
-        return briefs
-
-    def _plan(self, briefs: list[Brief]) -> list[Edition]:
-        """2. The loaded briefs' editions; the stale ones of the ``wanted`` audiences are
-        returned. The cache records every edition of a brief (so no later build takes the
-        others for gone)."""
-        editions = plan(briefs, self.config, self.out_dir)
-        for brief in briefs:
-            self.cache.sources[relative(brief.source.path, self.config.root)] = {
-                "digest": brief.source.digest,
-                "plan": self.keys.plan,
-                "outputs": [
-                    [relative(e.output, self.out_dir), e.audience]
-                    for e in editions
-                    if e.brief is brief
-                ],
-            }
-        stale = []
-        for edition in (e for e in editions if e.audience in self.wanted):
-            rel = relative(edition.output, self.out_dir)
-            if self.keys.fresh(rel, edition.brief.source.digest, edition.audience):
-                self.emit(self._skipped(edition.name, edition.brief.source.path, rel))
+        outcomes = prepare_all(
+            to_load, config, self.environments, out_dir=self.out_dir, stale=self._stale
+        )
+        if not self._apart(to_load):  # two editions might claim one path: all read first
+            outcomes = iter(self._refuse_clashes(list(outcomes)))
+        for outcome in outcomes:
+            if outcome.value is None:
+                assert outcome.error is not None
+                self.report.errors.append(outcome.error)
             else:
-                stale.append(edition)
-        return stale
+                yield outcome.value
 
-    def _jobs(self, stale: list[Edition], *, remote: bool) -> Iterator[RenderJob]:
+    def _stale(self, edition: Edition) -> bool:
+        """An edition to render: of a wanted audience and not fresh (asked in the barrier's
+        child, which inherited the cache's keys)."""
+        rel = relative(edition.output, self.out_dir)
+        digest = edition.brief.source.digest
+        return edition.audience in self.wanted and not self.keys.fresh(
+            rel, digest, edition.audience
+        )
+
+    def _apart(self, files: list[Path]) -> bool:
+        """No two editions these briefs could have (each with every audience) share an output
+        path. True unless ``paths.output_name`` is ambiguous, ``{slug}-{audience}.pdf`` with
+        slugs and audiences that have dashes, say; then every brief is read before anything is
+        rendered, so that the clash is refused first, as it always was."""
+        claims = [
+            self.config.paths.output_name.format(slug=slug_of(path), audience=audience)
+            for path in files
+            for audience in self.config.audiences
+        ]
+        return len(set(claims)) == len(claims)
+
+    def _refuse_clashes(
+        self, outcomes: list[Outcome[Path, Prepared]]
+    ) -> list[Outcome[Path, Prepared]]:
+        briefs = [o.value.brief for o in outcomes if o.value is not None]
+        check_unique([(e.output, e.name) for e in plan(briefs, self.config, self.out_dir)])
+        return outcomes
+
+    def _plan(self, brief: Brief) -> list[Edition]:
+        """2. A read brief's editions, all recorded in the cache (so no later build takes the
+        others for gone); those of the ``wanted`` audiences are returned."""
+        editions = plan([brief], self.config, self.out_dir)
+        self.cache.sources[relative(brief.source.path, self.config.root)] = {
+            "digest": brief.source.digest,
+            "plan": self.keys.plan,
+            "outputs": [[relative(e.output, self.out_dir), e.audience] for e in editions],
+        }
+        return [e for e in editions if e.audience in self.wanted]
+
+    def _jobs(
+        self, prepared: Iterable[Prepared], *, remote: bool, on_plan: Callable[[int], None] | None
+    ) -> Iterator[RenderJob]:
         """3. Each stale edition as a render job, made as a worker asks for it, so the workers
-        start on the first PDF while the HTML of the next ones is being written."""
-        if not stale:
-            return
-        from briefing.build.load import write_pages  # (as in run: only when something changed)
-
-        for edition, page, error in write_pages(stale, self.config, self.environments):
-            if page is None:
+        start on the first PDF while the next briefs are read; a fresh edition is reported
+        skipped. ``on_plan`` gets the number of stale editions at the end."""
+        stale = 0
+        for item in prepared:
+            self.loaded.append(item.brief)
+            for edition in self._plan(item.brief):
+                page = item.pages.get(edition.audience)
                 source = edition.brief.source.path
-                self.emit(Result(edition.name, source, edition.output, "failed", error=error))
-                continue
-            job = make_job(edition, page.html, self.config, remote=remote)
-            self.in_flight[job.name] = _InFlight(
-                edition,
-                self.keys.templates(edition.audience, page.templates),
-                logos_shown(page.html, self.config),
-                page.expected,
-            )
-            if page.expected:
-                self.checker.start()  # its child loads the readers while the first PDF renders
-            yield job
+                if page is None:
+                    rel = relative(edition.output, self.out_dir)
+                    self.emit(self._skipped(edition.name, source, rel))
+                    continue
+                stale += 1
+                if isinstance(page, BriefError):
+                    self.emit(Result(edition.name, source, edition.output, "failed", error=page))
+                    continue
+                yield self._job(edition, page, remote=remote)
+        if on_plan:
+            on_plan(stale)
+
+    def _job(self, edition: Edition, page: Page, *, remote: bool) -> RenderJob:
+        job = make_job(edition, page.html, self.config, remote=remote)
+        self.in_flight[job.name] = _InFlight(
+            edition,
+            self.keys.templates(edition.audience, page.templates),
+            logos_shown(page.html, self.config),
+            page.expected,
+        )
+        if page.expected:
+            self.checker.start()  # its child loads the readers while the first PDF renders
+        return job
 
 
 class _InFlight(NamedTuple):
