@@ -233,3 +233,12 @@ def test_each_field_s_warning_names_its_own_line(project, caplog) -> None:
         for name in ("a.md", "b.md")
         for line, tag in ((4, "<iframe>"), (7, "<script>"))
     }, removed
+
+
+@pytest.mark.parametrize("front", ["title: عنوان\t", "title:\tعنوان", "title: [a,\n\tb]"])
+def test_a_tab_is_refused_whatever_parser_pyyaml_has(project, front) -> None:
+    """libyaml accepts these tabs where PyYAML's parser refuses them: a brief with one is
+    refused the same way with or without libyaml."""
+    write_brief(project, "b.md", f"---\n{front}\ndate: 2025-01-01\n---\n\n## قسم\n\nنص.\n")
+    _briefs, errors = gather(load_config(project))
+    assert len(errors) == 1 and "YAML error in front matter" in errors[0].message, errors

@@ -190,3 +190,40 @@ def test_an_ambiguous_output_name_is_refused_before_anything_renders(project: Pa
     with pytest.raises(BriefError, match="two outputs claim this path"):
         build(load_config(project), runner=runner)
     assert handed == []
+
+
+def test_a_symlink_that_joins_two_outputs_is_refused_before_anything_renders(project: Path):
+    """``dist/a`` a symlink to ``dist/b``: the two briefs' PDFs would be one file. Every brief
+    is read first and the clash refused before any render."""
+    import pytest
+
+    from briefing.errors import BriefError
+
+    write_brief(project, "a.md", MINIMAL)
+    write_brief(project, "b.md", MINIMAL)
+    (project / "dist" / "b").mkdir(parents=True)
+    (project / "dist" / "a").symlink_to(project / "dist" / "b")
+    handed: list[str] = []
+
+    def runner(jobs):
+        for job in jobs:
+            handed.append(job.name)
+            yield JobResult(job.name, error="not rendered in this test", error_path=job.source)
+
+    with pytest.raises(BriefError, match="two outputs claim this path"):
+        build(load_config(project), audiences=["full"], runner=runner)
+    assert handed == []
+
+
+def test_an_edition_whose_html_crashes_fails_alone(project: Path):
+    """Each edition's HTML is a barrier task of its own: one whose template crashes (not a
+    brief's error: a ZeroDivisionError) costs that edition, not the brief's other editions."""
+    (project / "templates").mkdir()
+    (project / "templates" / "crash.html").write_text("{{ 1 / 0 }}", encoding="utf-8")
+    (project / "briefing.toml").write_text(
+        "[audiences.public]\ntemplate = 'crash.html'\n", encoding="utf-8"
+    )
+    write_brief(project, "a.md", MINIMAL)
+    report = build(load_config(project), audiences=["full", "public"], runner=run_here)
+    status = {r.name: r.status for r in report.results}
+    assert status == {"a/full": "built", "a/public": "failed"}, status

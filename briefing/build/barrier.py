@@ -103,7 +103,7 @@ class _Children:
         self.busy: list[_Child] = []
         _LIVE.add(self)
 
-    def give(self, task: Any, index: int = -1) -> None:
+    def give(self, task: Any, index: int = -1) -> _Child:
         """Hand ``task`` (``known[index]``, or sent whole) to an idle child, or to a new one.
 
         A whole task (a PDF to check) may not fit in the pipe: it is sent from a thread, so
@@ -114,11 +114,12 @@ class _Children:
         self.busy.append(child)
         if index >= 0:
             child.conn.send(index)
-            return
+            return child
         child.sender = threading.Thread(
             target=_send, args=(child.conn, ("task", task, self.path_of(task))), daemon=True
         )
         child.sender.start()
+        return child
 
     def _idle_alive(self) -> _Child | None:
         """An idle child still alive: a kept one may have died meanwhile (OOM killer, the
@@ -239,27 +240,43 @@ def run_isolated(
     """``func(task)`` for each task in a killable child, ``processes`` at a time.
 
     Outcomes are yielded in the order of ``tasks``. ``what`` names the stage in messages
-    ("loading", "writing the HTML of edition 'full'").
+    ("loading", "writing the HTML of edition 'full'"). A sequence is there when the children
+    are forked, so its tasks are handed over by index; any other iterable is read as tasks
+    are handed over (each sent whole), so a build writes the first brief's HTML while the
+    next briefs are being read. At most ``processes`` finished outcomes wait behind one that
+    has not finished: what a slow task holds up does not pile up behind it.
     """
-    queue = list(tasks)
-    if not queue:
-        return
-    children = _Children(func, path_of, what, timeout, memory_mb, known=queue)
-    pending = list(range(len(queue) - 1, -1, -1))
+    known = tasks if isinstance(tasks, Sequence) else ()
+    upcoming = iter(tasks)
+    width = max(1, processes)
+    children: _Children | None = None
+    order: dict[int, int] = {}  # id of a busy child → its task's place in ``tasks``
     done: dict[int, Outcome[T, R]] = {}
-    next_out = 0
+    given = next_out = 0
     try:
-        while pending or children.busy:
-            while pending and len(children.busy) < max(1, processes):
-                index = pending.pop()
-                children.give(queue[index], index)
+        while True:
+            while children is None or (len(children.busy) < width and len(done) < width):
+                task = next(upcoming, _END)
+                if task is _END:
+                    break
+                children = children or _Children(
+                    func, path_of, what, timeout, memory_mb, known=known
+                )
+                order[id(children.give(task, given if known else -1))] = given
+                given += 1
+            if children is None or not children.busy:
+                return
             for child, outcome in children.finished():
-                done[child.index] = outcome
+                done[order.pop(id(child))] = outcome
             while next_out in done:
                 yield done.pop(next_out)
                 next_out += 1
     finally:
-        children.close()
+        if children is not None:
+            children.close()
+
+
+_END: Any = object()  # the end of an iterable of tasks
 
 
 class Isolated(Generic[T, R]):

@@ -1,12 +1,13 @@
-"""Gather: read and validate every brief, then write each edition's HTML — both behind the
-per-brief barrier (:mod:`briefing.build.barrier`), so one brief that hangs or explodes fails
-alone. Gather first, then write (as Pelican and Sphinx do): a broken brief is reported with its
-path and line and does not stop the others.
+"""Read and validate each brief, and write each edition's HTML — both behind the per-brief
+barrier (:mod:`briefing.build.barrier`), so one brief that hangs or explodes fails alone, and a
+broken brief is reported with its path and line and does not stop the others. ``check`` reads
+every brief, then writes (as Pelican and Sphinx do); a build streams the two, so the first
+brief's PDF renders while the next briefs are read (:mod:`briefing.build.run`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -29,7 +30,7 @@ from briefing.render.environment import TrackingEnvironment
 def load_brief(path: Path, config: Config) -> Brief:
     """load → model → markup for one file, in this process; raises :class:`BriefError`.
 
-    Unbounded in time: callers run it through :func:`load_all` (the per-brief barrier)."""
+    Unbounded in time: callers run it through :func:`load_each` (the per-brief barrier)."""
     with bounds.using(config.limits):
         return _load_brief(path, config)
 
@@ -72,20 +73,25 @@ def gather(config: Config, paths: Iterable[Path] = ()) -> tuple[list[Brief], lis
     return briefs, errors + load_errors
 
 
-def load_all(files: Iterable[Path], config: Config) -> tuple[list[Brief], list[BriefError]]:
+def load_each(files: list[Path], config: Config) -> Iterator[Outcome[Path, Brief]]:
     """:func:`load_brief` for each file behind the per-brief barrier (a killable child process,
-    under ``limits.parse_timeout``); errors are collected, not raised."""
-    briefs: list[Brief] = []
-    errors: list[BriefError] = []
-    for outcome in run_isolated(
+    under ``limits.parse_timeout``), each outcome as soon as it and those before it are in."""
+    return run_isolated(
         lambda path: load_brief(path, config),
-        list(files),
+        files,
         path_of=lambda path: path,
         what="reading this brief",
         timeout=config.limits.parse_timeout,
         memory_mb=config.limits.worker_memory_mb,
         processes=default_jobs(config),
-    ):
+    )
+
+
+def load_all(files: Iterable[Path], config: Config) -> tuple[list[Brief], list[BriefError]]:
+    """:func:`load_each`, errors collected, not raised."""
+    briefs: list[Brief] = []
+    errors: list[BriefError] = []
+    for outcome in load_each(list(files), config):
         if outcome.error is not None:
             errors.append(outcome.error)
         else:
@@ -104,7 +110,7 @@ class Page:
 
 def write_page(edition: Edition, config: Config, env: Environment) -> Page:
     """One edition's HTML (Jinja, figures, Markdown fields), in this process: callers run it
-    behind the barrier (:func:`write_pages`, :func:`prepare_all`)."""
+    behind the barrier (:func:`write_pages`)."""
     tracking = cast(TrackingEnvironment, env)
     tracking.used = {}
     with bounds.using(config.limits):
@@ -116,65 +122,14 @@ def write_page(edition: Edition, config: Config, env: Environment) -> Page:
     )
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A brief read behind the barrier, with the HTML of those of its editions to render."""
-
-    brief: Brief
-    pages: dict[str, Page | BriefError]  # audience → its page, or why it could not be written
-
-
-def prepare_all(
-    files: list[Path],
-    config: Config,
-    environments: dict[str, Environment],
-    *,
-    out_dir: Path,
-    stale: Callable[[Edition], bool],
-) -> Iterator[Outcome[Path, Prepared]]:
-    """Each brief read, planned and the HTML of its ``stale`` editions written, in one task of
-    the barrier per brief (so ``limits.parse_timeout`` is per brief, as documented), yielded in
-    order as each is ready: a build hands the first brief's editions to the workers while the
-    next briefs load, instead of after every brief and then a second round of children (the
-    workers waited ~0.1 s at the start of every batch). An edition whose HTML cannot be
-    written fails alone (its :class:`BriefError` in ``pages``); the brief's own errors fail
-    the task."""
-
-    def prepare(path: Path) -> Prepared:
-        brief = load_brief(path, config)
-        pages: dict[str, Page | BriefError] = {}
-        for edition in plan([brief], config, out_dir):
-            if stale(edition):
-                try:
-                    pages[edition.audience] = write_page(
-                        edition, config, environments[edition.audience]
-                    )
-                except BriefError as exc:
-                    pages[edition.audience] = exc
-        return Prepared(brief, pages)
-
-    for outcome in run_isolated(
-        prepare,
-        files,
-        path_of=lambda path: path,
-        what="reading this brief and writing its HTML",
-        timeout=config.limits.parse_timeout,
-        memory_mb=config.limits.worker_memory_mb,
-        processes=default_jobs(config),
-    ):
-        for audience, page in outcome.value.pages.items() if outcome.value else ():
-            if isinstance(page, Page):
-                _compile(environments[audience], page.templates)
-        yield outcome
-
-
 def write_pages(
-    editions: list[Edition], config: Config, environments: dict[str, Environment]
+    editions: Iterable[Edition], config: Config, environments: dict[str, Environment]
 ) -> Iterator[tuple[Edition, Page | None, BriefError | None]]:
-    """The HTML of each edition, each in a killable child process under
-    ``limits.parse_timeout``: ``(edition, page, None)`` or ``(edition, None, error)``, in order
-    (``check`` and ``serve``; a build writes them with :func:`prepare_all`, through the same
-    :func:`write_page`, so check finds what build would)."""
+    """The HTML of each edition (:func:`write_page`), each in a killable child process under
+    ``limits.parse_timeout``: ``(edition, page, None)`` or ``(edition, None, error)``, in order.
+    ``editions`` may be a stream (a build's, as its briefs are read: see
+    :func:`~briefing.build.barrier.run_isolated`). ``build`` and ``check`` share it, so check
+    finds what build would."""
     for outcome in run_isolated(
         lambda edition: write_page(edition, config, environments[edition.audience]),
         editions,

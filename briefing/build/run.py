@@ -18,7 +18,7 @@ from briefing import warm
 from briefing.build.cache import Cache, Keys, logos_shown
 from briefing.build.editions import Edition, check_unique, find, make_job, plan
 from briefing.build.job import RenderJob
-from briefing.build.paths import relative
+from briefing.build.paths import inside, relative
 from briefing.build.publish import (
     output_lock,
     publish_result,
@@ -39,7 +39,7 @@ from briefing.render.loaders import make_loader
 
 if TYPE_CHECKING:
     from briefing.build.barrier import Outcome
-    from briefing.build.load import Page, Prepared
+    from briefing.build.load import Page
     from briefing.content.brief import Brief
 
 
@@ -147,8 +147,10 @@ class _Run:
             runner.start(len(to_load) * len(self.wanted), warm=fonts)
         if on_plan:  # at most this many; the exact number once every brief is read
             on_plan(len(to_load) * len(self.wanted))
-        self.loaded: list[Brief] = []
-        self._render(self._jobs(self._prepare(to_load), remote=remote, on_plan=on_plan), runner)
+        self.loaded: list[Brief] = []  # read, in order
+        self.planned = 0  # stale editions so far
+        stale = self._stale(self._briefs(to_load))
+        self._render(self._jobs(stale, remote=remote, on_plan=on_plan), runner)
         current = unchanged | {relative(b.source.path, config.root) for b in self.loaded}
         remove_stale(self.cache, current, out_dir, config, self.emit, self.wanted)
         save_cache(self.cache)
@@ -222,96 +224,89 @@ class _Run:
                 self.emit(result)
         return unchanged, to_load
 
-    def _prepare(self, to_load: list[Path]) -> Iterator[Prepared]:
-        """Read the briefs that may have changed and write the HTML of their stale editions,
-        behind the barrier, one brief after another (:func:`~briefing.build.load.prepare_all`),
-        with environments that stay for the next build of this process (primed first when more
-        than one child will be forked). The parsing stack (YAML, Markdown, the content model,
-        figures) is imported here only: a no-op rebuild never loads it."""
+    def _briefs(self, to_load: list[Path]) -> Iterator[Brief]:
+        """Each brief that may have changed, read behind the barrier as the workers ask for
+        jobs (so the first brief's PDF renders while the next briefs are read); the process is
+        primed first when more than one child will be forked. The parsing stack (YAML,
+        Markdown, the content model, figures) is imported here only: a no-op rebuild never
+        loads it."""
         if not to_load:
             return
-        from briefing.build.load import prepare_all
+        from briefing.build.load import load_each
         from briefing.build.prime import prime
-        from briefing.render import kept_environment
 
         config = self.config
-        self.environments = {name: kept_environment(config, name) for name in config.audiences}
         if len(to_load) * len(self.wanted) > 1:
             prime(config, self.environments, self.wanted)
-        outcomes = prepare_all(
-            to_load, config, self.environments, out_dir=self.out_dir, stale=self._stale
-        )
+        outcomes: Iterable[Outcome[Path, Brief]] = load_each(to_load, config)
         if not self._apart(to_load):  # two editions might claim one path: all read first
-            outcomes = iter(self._refuse_clashes(list(outcomes)))
+            outcomes = self._refuse_clashes(list(outcomes))
         for outcome in outcomes:
             if outcome.value is None:
                 assert outcome.error is not None
                 self.report.errors.append(outcome.error)
             else:
+                self.loaded.append(outcome.value)
                 yield outcome.value
-
-    def _stale(self, edition: Edition) -> bool:
-        """An edition to render: of a wanted audience and not fresh (asked in the barrier's
-        child, which inherited the cache's keys)."""
-        rel = relative(edition.output, self.out_dir)
-        digest = edition.brief.source.digest
-        return edition.audience in self.wanted and not self.keys.fresh(
-            rel, digest, edition.audience
-        )
 
     def _apart(self, files: list[Path]) -> bool:
         """No two editions these briefs could have (each with every audience) share an output
-        path. True unless ``paths.output_name`` is ambiguous, ``{slug}-{audience}.pdf`` with
-        slugs and audiences that have dashes, say; then every brief is read before anything is
-        rendered, so that the clash is refused first, as it always was."""
+        file. True unless ``paths.output_name`` is ambiguous (``{slug}-{audience}.pdf`` with
+        slugs and audiences that have dashes) or a symlink in the output folder joins two
+        outputs; then every brief is read before anything renders, so that the clash is
+        refused first, as when every brief was read before the first render."""
         claims = [
-            self.config.paths.output_name.format(slug=slug_of(path), audience=audience)
-            for path in files
-            for audience in self.config.audiences
+            inside(self.out_dir, self.config.paths.output_name.format(slug=slug_of(f), audience=a))
+            for f in files
+            for a in self.config.audiences
         ]
-        return len(set(claims)) == len(claims)
+        real = {c.resolve() for c in claims if c is not None}
+        return len(real) == len(claims)
 
-    def _refuse_clashes(
-        self, outcomes: list[Outcome[Path, Prepared]]
-    ) -> list[Outcome[Path, Prepared]]:
-        briefs = [o.value.brief for o in outcomes if o.value is not None]
+    def _refuse_clashes(self, outcomes: list[Outcome[Path, Brief]]) -> list[Outcome[Path, Brief]]:
+        briefs = [o.value for o in outcomes if o.value is not None]
         check_unique([(e.output, e.name) for e in plan(briefs, self.config, self.out_dir)])
         return outcomes
 
-    def _plan(self, brief: Brief) -> list[Edition]:
-        """2. A read brief's editions, all recorded in the cache (so no later build takes the
-        others for gone); those of the ``wanted`` audiences are returned."""
-        editions = plan([brief], self.config, self.out_dir)
-        self.cache.sources[relative(brief.source.path, self.config.root)] = {
-            "digest": brief.source.digest,
-            "plan": self.keys.plan,
-            "outputs": [[relative(e.output, self.out_dir), e.audience] for e in editions],
-        }
-        return [e for e in editions if e.audience in self.wanted]
+    def _stale(self, briefs: Iterable[Brief]) -> Iterator[Edition]:
+        """2. Each read brief's editions, all recorded in the cache (so no later build takes
+        the others for gone); those of the ``wanted`` audiences still fresh are reported
+        skipped, the stale ones yielded."""
+        for brief in briefs:
+            editions = plan([brief], self.config, self.out_dir)
+            self.cache.sources[relative(brief.source.path, self.config.root)] = {
+                "digest": brief.source.digest,
+                "plan": self.keys.plan,
+                "outputs": [[relative(e.output, self.out_dir), e.audience] for e in editions],
+            }
+            for edition in (e for e in editions if e.audience in self.wanted):
+                rel = relative(edition.output, self.out_dir)
+                if self.keys.fresh(rel, brief.source.digest, edition.audience):
+                    self.emit(self._skipped(edition.name, brief.source.path, rel))
+                else:
+                    self.planned += 1
+                    yield edition
 
     def _jobs(
-        self, prepared: Iterable[Prepared], *, remote: bool, on_plan: Callable[[int], None] | None
+        self, stale: Iterable[Edition], *, remote: bool, on_plan: Callable[[int], None] | None
     ) -> Iterator[RenderJob]:
-        """3. Each stale edition as a render job, made as a worker asks for it, so the workers
-        start on the first PDF while the next briefs are read; a fresh edition is reported
-        skipped. ``on_plan`` gets the number of stale editions at the end."""
-        stale = 0
-        for item in prepared:
-            self.loaded.append(item.brief)
-            for edition in self._plan(item.brief):
-                page = item.pages.get(edition.audience)
+        """3. Each stale edition as a render job, its HTML written behind the barrier as a
+        worker asks for it, so the workers start on the first PDF while the next briefs are
+        read and the next HTML written, with environments that stay for the next build of
+        this process. ``on_plan`` gets the number of stale editions at the end."""
+        from briefing.build.load import write_pages  # (as in run: only when something changed)
+        from briefing.render import kept_environment
+
+        config = self.config
+        self.environments = {name: kept_environment(config, name) for name in config.audiences}
+        for edition, page, error in write_pages(stale, config, self.environments):
+            if page is None:
                 source = edition.brief.source.path
-                if page is None:
-                    rel = relative(edition.output, self.out_dir)
-                    self.emit(self._skipped(edition.name, source, rel))
-                    continue
-                stale += 1
-                if isinstance(page, BriefError):
-                    self.emit(Result(edition.name, source, edition.output, "failed", error=page))
-                    continue
-                yield self._job(edition, page, remote=remote)
+                self.emit(Result(edition.name, source, edition.output, "failed", error=error))
+                continue
+            yield self._job(edition, page, remote=remote)
         if on_plan:
-            on_plan(stale)
+            on_plan(self.planned)
 
     def _job(self, edition: Edition, page: Page, *, remote: bool) -> RenderJob:
         job = make_job(edition, page.html, self.config, remote=remote)
