@@ -133,6 +133,18 @@ def test_a_reader_that_crashes_costs_only_that_pdfs_check(project: Path, caplog,
     textcheck.close_kept()  # (the children forked under the patch)
 
 
+def _unrendered(handed):
+    """A runner that renders nothing: ``handed(job)`` as each job is handed to it, then the job
+    fails (for tests of what a build hands over, and when)."""
+
+    def runner(jobs):
+        for job in jobs:
+            handed(job)
+            yield JobResult(job.name, error="not rendered in this test", error_path=job.source)
+
+    return runner
+
+
 def test_the_first_brief_is_rendering_while_the_next_ones_are_read(project: Path, caplog):
     """A build hands a brief's editions to the workers as soon as that brief is read (and its
     HTML written), not after every brief: the workers no longer wait for the whole batch to
@@ -145,13 +157,11 @@ def test_the_first_brief_is_rendering_while_the_next_ones_are_read(project: Path
     write_brief(project, "b.md", later)
     read_when_handed: dict[str, bool] = {}
 
-    def runner(jobs):
-        for job in jobs:
-            read_when_handed[job.name] = "raw HTML <iframe> removed" in caplog.text
-            yield JobResult(job.name, error="not rendered in this test", error_path=job.source)
+    def handed(job: RenderJob) -> None:
+        read_when_handed[job.name] = "raw HTML <iframe> removed" in caplog.text
 
     with caplog.at_level(logging.WARNING):
-        report = build(load_config(project), audiences=["full"], runner=runner)
+        report = build(load_config(project), audiences=["full"], runner=_unrendered(handed))
     assert read_when_handed == {"a/full": False, "b/full": True}
     assert {r.name: r.status for r in report.results} == {"a/full": "failed", "b/full": "failed"}
 
@@ -181,14 +191,8 @@ def test_an_ambiguous_output_name_is_refused_before_anything_renders(project: Pa
     write_brief(project, "a.md", MINIMAL)
     write_brief(project, "a-x.md", MINIMAL)
     handed: list[str] = []
-
-    def runner(jobs):
-        for job in jobs:
-            handed.append(job.name)
-            yield JobResult(job.name, error="not rendered in this test", error_path=job.source)
-
     with pytest.raises(BriefError, match="two outputs claim this path"):
-        build(load_config(project), runner=runner)
+        build(load_config(project), runner=_unrendered(lambda job: handed.append(job.name)))
     assert handed == []
 
 
@@ -204,14 +208,12 @@ def test_a_symlink_that_joins_two_outputs_is_refused_before_anything_renders(pro
     (project / "dist" / "b").mkdir(parents=True)
     (project / "dist" / "a").symlink_to(project / "dist" / "b")
     handed: list[str] = []
-
-    def runner(jobs):
-        for job in jobs:
-            handed.append(job.name)
-            yield JobResult(job.name, error="not rendered in this test", error_path=job.source)
-
     with pytest.raises(BriefError, match="two outputs claim this path"):
-        build(load_config(project), audiences=["full"], runner=runner)
+        build(
+            load_config(project),
+            audiences=["full"],
+            runner=_unrendered(lambda job: handed.append(job.name)),
+        )
     assert handed == []
 
 

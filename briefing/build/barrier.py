@@ -103,8 +103,10 @@ class _Children:
         self.busy: list[_Child] = []
         _LIVE.add(self)
 
-    def give(self, task: Any, index: int = -1) -> _Child:
-        """Hand ``task`` (``known[index]``, or sent whole) to an idle child, or to a new one.
+    def give(self, task: Any, index: int = -1) -> None:
+        """Hand ``task``, the ``index``-th of its batch, to an idle child, or to a new one: by
+        its index when the children were forked knowing the batch (``known[index]``), else
+        sent whole.
 
         A whole task (a PDF to check) may not fit in the pipe: it is sent from a thread, so
         that a child that never reads it (hung while warming up) is caught by the time limit
@@ -112,14 +114,13 @@ class _Children:
         child = self._idle_alive() or self._fork()
         child.task, child.index, child.started = task, index, time.monotonic()
         self.busy.append(child)
-        if index >= 0:
+        if self.known and index >= 0:
             child.conn.send(index)
-            return child
+            return
         child.sender = threading.Thread(
             target=_send, args=(child.conn, ("task", task, self.path_of(task))), daemon=True
         )
         child.sender.start()
-        return child
 
     def _idle_alive(self) -> _Child | None:
         """An idle child still alive: a kept one may have died meanwhile (OOM killer, the
@@ -250,7 +251,6 @@ def run_isolated(
     upcoming = iter(tasks)
     width = max(1, processes)
     children: _Children | None = None
-    order: dict[int, int] = {}  # id of a busy child → its task's place in ``tasks``
     done: dict[int, Outcome[T, R]] = {}
     given = next_out = 0
     try:
@@ -262,12 +262,12 @@ def run_isolated(
                 children = children or _Children(
                     func, path_of, what, timeout, memory_mb, known=known
                 )
-                order[id(children.give(task, given if known else -1))] = given
+                children.give(task, given)
                 given += 1
             if children is None or not children.busy:
                 return
             for child, outcome in children.finished():
-                done[order.pop(id(child))] = outcome
+                done[child.index] = outcome
             while next_out in done:
                 yield done.pop(next_out)
                 next_out += 1

@@ -148,7 +148,6 @@ class _Run:
         if on_plan:  # at most this many; the exact number once every brief is read
             on_plan(len(to_load) * len(self.wanted))
         self.loaded: list[Brief] = []  # read, in order
-        self.planned = 0  # stale editions so far
         stale = self._stale(self._briefs(to_load))
         self._render(self._jobs(stale, remote=remote, on_plan=on_plan), runner)
         current = unchanged | {relative(b.source.path, config.root) for b in self.loaded}
@@ -240,7 +239,8 @@ class _Run:
             prime(config, self.environments, self.wanted)
         outcomes: Iterable[Outcome[Path, Brief]] = load_each(to_load, config)
         if not self._apart(to_load):  # two editions might claim one path: all read first
-            outcomes = self._refuse_clashes(list(outcomes))
+            outcomes = list(outcomes)
+            self._refuse_clashes(outcomes)
         for outcome in outcomes:
             if outcome.value is None:
                 assert outcome.error is not None
@@ -263,10 +263,9 @@ class _Run:
         real = {c.resolve() for c in claims if c is not None}
         return len(real) == len(claims)
 
-    def _refuse_clashes(self, outcomes: list[Outcome[Path, Brief]]) -> list[Outcome[Path, Brief]]:
+    def _refuse_clashes(self, outcomes: list[Outcome[Path, Brief]]) -> None:
         briefs = [o.value for o in outcomes if o.value is not None]
         check_unique([(e.output, e.name) for e in plan(briefs, self.config, self.out_dir)])
-        return outcomes
 
     def _stale(self, briefs: Iterable[Brief]) -> Iterator[Edition]:
         """2. Each read brief's editions, all recorded in the cache (so no later build takes
@@ -284,7 +283,6 @@ class _Run:
                 if self.keys.fresh(rel, brief.source.digest, edition.audience):
                     self.emit(self._skipped(edition.name, brief.source.path, rel))
                 else:
-                    self.planned += 1
                     yield edition
 
     def _jobs(
@@ -299,14 +297,16 @@ class _Run:
 
         config = self.config
         self.environments = {name: kept_environment(config, name) for name in config.audiences}
+        count = 0
         for edition, page, error in write_pages(stale, config, self.environments):
+            count += 1
             if page is None:
                 source = edition.brief.source.path
                 self.emit(Result(edition.name, source, edition.output, "failed", error=error))
                 continue
             yield self._job(edition, page, remote=remote)
         if on_plan:
-            on_plan(self.planned)
+            on_plan(count)
 
     def _job(self, edition: Edition, page: Page, *, remote: bool) -> RenderJob:
         job = make_job(edition, page.html, self.config, remote=remote)
